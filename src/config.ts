@@ -1,0 +1,127 @@
+import path from 'node:path';
+
+/** Every setting the service reads, validated once at start. Bad values fail with the variable's name. */
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  publicUrl: string;
+  /** `undefined` means the embedded PGlite database in `dataDir/db`. */
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  dataDir: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  bodyLimitBytes: number;
+  cookieSecure: boolean;
+  sessionTtlHours: number;
+  apiKeyGraceHours: number;
+  loginMaxFailures: number;
+  loginWindowMinutes: number;
+  seedDemoData: boolean;
+  adminEmail: string;
+  adminPassword: string | undefined;
+  demoPassword: string;
+  demoApiKey: string | undefined;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  timezone: string;
+}
+
+export class ConfigError extends Error {
+  readonly variable: string;
+  constructor(variable: string, message: string) {
+    super(`Invalid configuration: ${variable} ${message}`);
+    this.variable = variable;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max)
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'must be a URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
+  }
+  return raw;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export function loadConfig(env: Env = process.env): Config {
+  const environment = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
+  const port = int(env, 'PORT', 3000, 0, 65535);
+  const adminEmail = (env.EKYC_ADMIN_EMAIL ?? 'admin@ekyc.local').trim().toLowerCase();
+  if (!EMAIL.test(adminEmail)) throw new ConfigError('EKYC_ADMIN_EMAIL', 'must be an email address');
+  const adminPassword = env.EKYC_ADMIN_PASSWORD || undefined;
+  if (adminPassword !== undefined && adminPassword.length < 8) {
+    throw new ConfigError('EKYC_ADMIN_PASSWORD', 'must be at least 8 characters');
+  }
+  const demoApiKey = env.EKYC_DEMO_API_KEY || undefined;
+  if (demoApiKey !== undefined && !/^[A-Za-z0-9_\-.]{24,200}$/.test(demoApiKey)) {
+    throw new ConfigError('EKYC_DEMO_API_KEY', 'must be 24–200 characters of letters, digits, _ - .');
+  }
+  const host = env.HOST || '0.0.0.0';
+  return {
+    env: environment,
+    port,
+    host,
+    publicUrl: url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`,
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 200),
+    dataDir: path.resolve(env.DATA_DIR || 'data'),
+    logLevel: oneOf(
+      env,
+      'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+      environment === 'test' ? 'silent' : 'info',
+    ),
+    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+    cookieSecure: bool(env, 'COOKIE_SECURE', environment === 'production'),
+    sessionTtlHours: int(env, 'SESSION_TTL_HOURS', 12, 1, 24 * 30),
+    apiKeyGraceHours: int(env, 'API_KEY_GRACE_HOURS', 24, 0, 24 * 90),
+    loginMaxFailures: int(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
+    loginWindowMinutes: int(env, 'LOGIN_WINDOW_MINUTES', 15, 1, 24 * 60),
+    seedDemoData: bool(env, 'EKYC_DEMO_DATA', environment !== 'production'),
+    adminEmail,
+    adminPassword,
+    demoPassword: env.EKYC_DEMO_PASSWORD || 'Demo@2026',
+    demoApiKey,
+    smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
+    mailFrom: env.MAIL_FROM || 'MobiFone eKYC <no-reply@ekyc.local>',
+    timezone: 'Asia/Ho_Chi_Minh',
+  };
+}

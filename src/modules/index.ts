@@ -1,0 +1,16 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../http/context.ts';
+import { apiKeyRoutes } from './accounts/api-keys.routes.ts';
+import { authRoutes } from './accounts/auth.routes.ts';
+import { auditRoutes } from './audit/audit.routes.ts';
+import { customerRoutes } from './customers/customers.routes.ts';
+import { healthRoutes } from './health/health.routes.ts';
+
+/** Every route module, in one list: a new module is one file and one line here. */
+export const routeModules: Array<(app: FastifyInstance, ctx: AppContext) => Promise<void>> = [
+  healthRoutes,
+  authRoutes,
+  customerRoutes,
+  apiKeyRoutes,
+  auditRoutes,
+];
