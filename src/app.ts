@@ -15,6 +15,7 @@ import { createApiKeyService } from './modules/accounts/api-keys.service.ts';
 import { createAuthService } from './modules/accounts/auth.service.ts';
 import { createMetrics } from './modules/health/metrics.ts';
 import { routeModules } from './modules/index.ts';
+import { createNotifier } from './modules/notify/notify.service.ts';
 
 export interface AppDeps {
   config: Config;
@@ -56,6 +57,8 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     apiKeys,
     guards: createGuards(auth, apiKeys),
     metrics,
+    notifier: createNotifier({ db, clock, smtpUrl: config.smtpUrl, mailFrom: config.mailFrom }),
+    queue: null,
     readiness: new Map(),
   };
 

@@ -4,6 +4,8 @@ import { ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/client.ts';
 import { migrate } from './db/migrate.ts';
 import { type SeedReport, seed } from './db/seed.ts';
+import { jobDefinitions } from './jobs/index.ts';
+import { startJobQueue } from './jobs/queue.ts';
 import { systemClock } from './lib/clock.ts';
 import { createLogger } from './logger.ts';
 
@@ -44,7 +46,8 @@ async function main() {
   const applied = await migrate(db);
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const report = await seed(db, config, systemClock);
-  const { app } = await buildApp({ config, db, logger });
+  const { app, ctx } = await buildApp({ config, db, logger });
+  ctx.queue = await startJobQueue(db, jobDefinitions(ctx), (err) => logger.error({ err }, 'job queue error'));
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -64,6 +67,7 @@ async function main() {
     force.unref();
     try {
       await app.close();
+      await ctx.queue?.stop();
       await db.close();
       logger.info('stopped');
       process.exit(0);

@@ -14,6 +14,8 @@ export interface Db {
 }
 
 export interface Database extends Db {
+  /** The engine underneath, for libraries that connect on their own (the job queue). */
+  readonly raw: { engine: 'pglite'; pglite: PGlite } | { engine: 'postgres'; url: string; poolSize: number };
   close(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export async function openPglite(dataDir?: string): Promise<Database> {
   });
   return {
     ...wrap(pglite, false),
+    raw: { engine: 'pglite', pglite },
     close: () => pglite.close(),
   };
 }
@@ -97,6 +100,7 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
         client.release();
       }
     },
+    raw: { engine: 'postgres', url, poolSize },
     close: () => pool.end(),
   };
   await db.query('SELECT 1');

@@ -1,0 +1,15 @@
+import type { AppContext } from '../http/context.ts';
+import type { JobDefinition } from './queue.ts';
+
+/** Every background job, in one list: a module adds its jobs here. */
+export function jobDefinitions(ctx: AppContext): JobDefinition[] {
+  return [
+    {
+      name: 'notices-deliver',
+      cron: '* * * * *',
+      handle: async () => {
+        await ctx.notifier.deliverPending();
+      },
+    },
+  ];
+}
