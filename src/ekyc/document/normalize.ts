@@ -1,0 +1,79 @@
+/** Field normalisation shared by every source (QR, MRZ, OCR): one spelling per value. */
+
+/** NFC, Vietnamese upper case with every diacritic kept, single spaces. */
+export function normalizeName(raw: string): string {
+  return raw.normalize('NFC').toLocaleUpperCase('vi').replace(/\s+/g, ' ').trim();
+}
+
+/** NFC text with single spaces (addresses keep their case as printed). */
+export function normalizeText(raw: string): string {
+  return raw
+    .normalize('NFC')
+    .replace(/\s+/g, ' ')
+    .replace(/\s+([,.])/g, '$1')
+    .trim();
+}
+
+/** Case- and accent-insensitive key for comparing text from different sources. */
+export function foldKey(raw: string): string {
+  return raw
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/đ/gi, 'd')
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, ' ')
+    .trim();
+}
+
+export function isValidDate(y: number, m: number, d: number): boolean {
+  if (!Number.isInteger(y) || !Number.isInteger(m) || !Number.isInteger(d)) return false;
+  if (y < 1800 || y > 2200 || m < 1 || m > 12 || d < 1) return false;
+  const dt = new Date(Date.UTC(y, m - 1, d));
+  return dt.getUTCFullYear() === y && dt.getUTCMonth() === m - 1 && dt.getUTCDate() === d;
+}
+
+const iso = (y: number, m: number, d: number) =>
+  `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+
+/** `DDMMYYYY` (the QR's form) to ISO, or null. */
+export function dmyCompactToIso(raw: string): string | null {
+  const m = /^(\d{2})(\d{2})(\d{4})$/.exec(raw.trim());
+  if (!m) return null;
+  const [d, mo, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  return isValidDate(y, mo, d) ? iso(y, mo, d) : null;
+}
+
+/** `DD/MM/YYYY`, `DD-MM-YYYY`, `DD.MM.YYYY` or `DDMMYYYY` (printed and lenient forms) to ISO, or null. */
+export function dmyToIso(raw: string): string | null {
+  const s = raw.trim();
+  const m = /^(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})$/.exec(s);
+  if (m) {
+    const [d, mo, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    return isValidDate(y, mo, d) ? iso(y, mo, d) : null;
+  }
+  return dmyCompactToIso(s);
+}
+
+/** MRZ `YYMMDD` to ISO; the century is chosen so birth dates are in the past and expiries near `now`. */
+export function mrzDateToIso(raw: string, kind: 'birth' | 'expiry', now: Date): string | null {
+  const m = /^(\d{2})(\d{2})(\d{2})$/.exec(raw);
+  if (!m) return null;
+  const [yy, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const cur = now.getUTCFullYear();
+  let y = 2000 + yy;
+  if (kind === 'birth' && y > cur) y -= 100;
+  if (kind === 'expiry' && y > cur + 80) y -= 100;
+  return isValidDate(y, mo, d) ? iso(y, mo, d) : null;
+}
+
+/** `Nam`/`Nữ` (any case, with or without accents), `M`/`F`, `male`/`female` to M/F, or null. */
+export function normalizeSex(raw: string): 'M' | 'F' | null {
+  const k = foldKey(raw);
+  if (k === 'NAM' || k === 'M' || k === 'MALE') return 'M';
+  if (k === 'NU' || k === 'F' || k === 'FEMALE') return 'F';
+  return null;
+}
+
+export function toIsoDate(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
