@@ -1,4 +1,5 @@
 import type { Db } from '../../db/client.ts';
+import { sha256Hex } from '../../lib/hash.ts';
 
 /** Who did something: a logged-in user, a customer's API key, or the system itself (jobs). */
 export interface Actor {
@@ -19,23 +20,120 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-/** Writes one audit line. Call it inside the same transaction as the change it records. */
-export async function recordAudit(db: Db, actor: Actor, entry: AuditEntry): Promise<void> {
-  await db.query(
-    `INSERT INTO audit_log (actor_type, actor_id, action, entity_type, entity_id, customer_id, ip, request_id, details)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [
-      actor.type,
-      actor.id,
-      entry.action,
-      entry.entityType,
-      entry.entityId ?? null,
-      entry.customerId ?? null,
-      actor.ip ?? null,
-      actor.requestId ?? null,
-      JSON.stringify(entry.details ?? {}),
-    ],
+// Any constant: serialises audit writers so that each entry chains onto exactly one predecessor.
+const AUDIT_CHAIN_LOCK = 7_202_612;
+const GENESIS = '0'.repeat(64);
+
+/** JSON with sorted keys: jsonb reorders keys, the hash must not depend on that. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+interface ChainFields {
+  at: Date;
+  actor_type: string;
+  actor_id: string | null;
+  action: string;
+  entity_type: string;
+  entity_id: string | null;
+  customer_id: string | null;
+  ip: string | null;
+  request_id: string | null;
+  details: Record<string, unknown>;
+}
+
+function entryHash(prevHash: string, e: ChainFields): string {
+  return sha256Hex(
+    canonicalJson({
+      prev: prevHash,
+      at: e.at.toISOString(),
+      actor_type: e.actor_type,
+      actor_id: e.actor_id,
+      action: e.action,
+      entity_type: e.entity_type,
+      entity_id: e.entity_id,
+      customer_id: e.customer_id,
+      ip: e.ip,
+      request_id: e.request_id,
+      details: e.details,
+    }),
   );
+}
+
+/** Writes one audit line, chained to the previous one. Call it inside the transaction of the change it records. */
+export async function recordAudit(db: Db, actor: Actor, entry: AuditEntry): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK]);
+    const [last] = await tx.query<{ hash: string | null }>(
+      'SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1',
+    );
+    const prevHash = last?.hash ?? GENESIS;
+    const fields: ChainFields = {
+      at: new Date(),
+      actor_type: actor.type,
+      actor_id: actor.id,
+      action: entry.action,
+      entity_type: entry.entityType,
+      entity_id: entry.entityId ?? null,
+      customer_id: entry.customerId ?? null,
+      ip: actor.ip ?? null,
+      request_id: actor.requestId ?? null,
+      details: entry.details ?? {},
+    };
+    await tx.query(
+      `INSERT INTO audit_log (at, actor_type, actor_id, action, entity_type, entity_id, customer_id, ip, request_id, details, prev_hash, hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [
+        fields.at,
+        fields.actor_type,
+        fields.actor_id,
+        fields.action,
+        fields.entity_type,
+        fields.entity_id,
+        fields.customer_id,
+        fields.ip,
+        fields.request_id,
+        JSON.stringify(fields.details),
+        prevHash,
+        entryHash(prevHash, fields),
+      ],
+    );
+  });
+}
+
+export interface AuditVerification {
+  ok: boolean;
+  checked: number;
+  /** The first entry whose content or link does not match: edited, or its predecessor deleted. */
+  brokenAt: number | null;
+}
+
+/** Walks the whole chain in id order; any edit, insertion or deletion shows up as a break. */
+export async function verifyAuditChain(db: Db): Promise<AuditVerification> {
+  let prev = GENESIS;
+  let checked = 0;
+  let afterId = 0;
+  for (;;) {
+    const rows = await db.query<AuditRow & { prev_hash: string | null; hash: string | null }>(
+      'SELECT * FROM audit_log WHERE id > $1 ORDER BY id LIMIT 1000',
+      [afterId],
+    );
+    if (rows.length === 0) return { ok: true, checked, brokenAt: null };
+    for (const row of rows) {
+      if (row.prev_hash !== prev || row.hash !== entryHash(prev, row))
+        return { ok: false, checked, brokenAt: row.id };
+      prev = row.hash;
+      checked++;
+      afterId = row.id;
+    }
+  }
 }
 
 export interface AuditRow {
