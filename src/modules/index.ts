@@ -4,6 +4,7 @@ import { apiKeyRoutes } from './accounts/api-keys.routes.ts';
 import { authRoutes } from './accounts/auth.routes.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
 import { customerRoutes } from './customers/customers.routes.ts';
+import { faceRoutes } from './faces/faces.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
 
 /** Every route module, in one list: a new module is one file and one line here. */
@@ -13,4 +14,5 @@ export const routeModules: Array<(app: FastifyInstance, ctx: AppContext) => Prom
   customerRoutes,
   apiKeyRoutes,
   auditRoutes,
+  faceRoutes,
 ];

@@ -1,0 +1,277 @@
+import { defineErrors } from '../../http/errors.ts';
+import { type DecodedImage, decodeImage } from '../image.ts';
+import {
+  alignCrop,
+  canonicalFrame,
+  eyeAspectRatio,
+  type FaceKeypoints,
+  keypoints,
+  laplacianVariance,
+  meanAndClipped,
+  toGray,
+} from './geometry.ts';
+import { type FaceModels, type HumanFace, loadFaceModels } from './models.ts';
+
+export const faceError = defineErrors({
+  ERR_FACE_NOT_FOUND: { status: 422, title: 'No face was found in the image' },
+  ERR_FACE_AMBIGUOUS: {
+    status: 422,
+    title: 'Several faces of similar size: cannot tell which one is the person',
+  },
+  ERR_FACE_TOO_SMALL: { status: 422, title: 'The face is too small to compare' },
+  ERR_FACE_ENGINE: { status: 503, title: 'The face engine is not available' },
+});
+
+/**
+ * Default decision threshold on `similarity` (see `similarityFromDistance`) and the false-accept
+ * rate it stands for. Estimated in `eval/faces.ts` (documented in src/ekyc/face/README.md): a
+ * normal fit to the impostor similarities of every cross-identity pair of the shared faces set
+ * puts FAR = 0.1 % at ≈ 0.45; the threshold is rounded up to the dlib model's own
+ * published operating point (distance 0.6 → similarity 0.5), which is the stricter of the two.
+ */
+export const DEFAULT_THRESHOLD = 0.5;
+export const FAR_AT_THRESHOLD = 0.001;
+
+/** Euclidean distance between dlib descriptors mapped to 0..1 (0 → 1, ≥ 1.2 → 0), linear. */
+export function similarityFromDistance(d: number): number {
+  return Math.max(0, Math.min(1, 1 - d / 1.2));
+}
+
+export function descriptorDistance(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i]! - (b[i] ?? 0)) ** 2;
+  return Math.sqrt(s);
+}
+
+export interface FaceQuality {
+  /** Side of the canonical face square in source pixels (≈ 2.2 × eye-to-mouth distance). */
+  face_px: number;
+  sharpness: number;
+  brightness: number;
+  yaw_deg: number;
+  pitch_deg: number;
+  roll_deg: number;
+  eye_openness: number;
+  detector_score: number;
+  mesh_score: number;
+  faces_found: number;
+  /** Named signals that are out of range; empty when the face is good. */
+  issues: Array<
+    | 'too_small'
+    | 'blurred'
+    | 'too_dark'
+    | 'too_bright'
+    | 'strong_pose'
+    | 'eyes_closed'
+    | 'occluded'
+    | 'multiple_faces'
+  >;
+}
+
+export interface AnalyzedFace {
+  box: [number, number, number, number];
+  /** Which detected face was used (0 = largest), and why. */
+  used: { index: number; reason: 'only_face' | 'largest_face' | 'card_portrait' };
+  quality: FaceQuality;
+  descriptor: Float32Array;
+  keypoints: FaceKeypoints;
+  mesh: Array<[number, number, number]>;
+}
+
+export const QUALITY_LIMITS = {
+  minFacePx: 80,
+  refuseFacePx: 40,
+  minSharpness: 12,
+  dark: 55,
+  bright: 215,
+  maxYawDeg: 30,
+  maxPitchDeg: 25,
+  eyesClosed: 0.12,
+  minMeshScore: 0.6,
+  /** A second face at least this fraction of the largest one's area makes a selfie ambiguous. */
+  ambiguousAreaRatio: 0.45,
+} as const;
+
+export interface AnalyzeOptions {
+  /** 'selfie': several similar faces are refused; 'document': the largest face (portrait) is used. */
+  kind?: 'selfie' | 'document' | 'auto';
+}
+
+const deg = (r: number | undefined) => ((r ?? 0) * 180) / Math.PI;
+
+/** Detects faces (mesh + iris), picks one, aligns it, measures its quality and embeds it. */
+export async function analyzeDecoded(
+  models: FaceModels,
+  img: DecodedImage,
+  opts: AnalyzeOptions = {},
+): Promise<AnalyzedFace> {
+  const faces = await detectFaces(models, img);
+  if (faces.length === 0) throw faceError('ERR_FACE_NOT_FOUND');
+  const order = faces
+    .map((f, i) => ({ f, i, box: meshBox(f), area: 0 }))
+    .map((o) => ({ ...o, area: o.box[2] * o.box[3] }))
+    .sort((a, b) => b.area - a.area);
+  const first = order[0]!;
+  // A card photo: landscape, the portrait a small part of it. Ghost images and other faces
+  // printed on the card are smaller than the main portrait, so the largest face is the holder.
+  const aspect = img.width / img.height;
+  const looksLikeCard =
+    opts.kind === 'document' ||
+    (opts.kind !== 'selfie' && aspect > 1.45 && aspect < 1.75 && first.box[2] < 0.3 * img.width);
+  let reason: AnalyzedFace['used']['reason'] = looksLikeCard ? 'card_portrait' : 'only_face';
+  if (order.length > 1 && !looksLikeCard) {
+    const second = order[1]!;
+    if (second.area >= QUALITY_LIMITS.ambiguousAreaRatio * first.area) {
+      throw faceError(
+        'ERR_FACE_AMBIGUOUS',
+        `${order.length} faces found; the second largest is ${Math.round((100 * second.area) / first.area)} % of the largest`,
+        { faces_found: order.length },
+      );
+    }
+    reason = 'largest_face';
+  }
+  const face = first.f;
+  const k = keypoints(face.mesh);
+  const { side } = canonicalFrame(k);
+  if (side < QUALITY_LIMITS.refuseFacePx) {
+    throw faceError(
+      'ERR_FACE_TOO_SMALL',
+      `the face is ${Math.round(side)} px; at least ${QUALITY_LIMITS.refuseFacePx} px needed`,
+    );
+  }
+  const crop = alignCrop(img, k, 150);
+  const quality = measureQuality(face, crop, side, faces.length);
+  const descriptor = await embedCrop(models, crop);
+  return {
+    box: first.box,
+    used: { index: first.i, reason },
+    quality,
+    descriptor,
+    keypoints: k,
+    mesh: face.mesh,
+  };
+}
+
+/** The face's box from its mesh (tighter and steadier than the detector's enlarged box). */
+export function meshBox(face: HumanFace): [number, number, number, number] {
+  let x0 = Number.POSITIVE_INFINITY;
+  let y0 = Number.POSITIVE_INFINITY;
+  let x1 = Number.NEGATIVE_INFINITY;
+  let y1 = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < 468; i++) {
+    const p = face.mesh[i];
+    if (!p) continue;
+    x0 = Math.min(x0, p[0]);
+    y0 = Math.min(y0, p[1]);
+    x1 = Math.max(x1, p[0]);
+    y1 = Math.max(y1, p[1]);
+  }
+  return [Math.round(x0), Math.round(y0), Math.round(x1 - x0), Math.round(y1 - y0)];
+}
+
+export async function detectFaces(models: FaceModels, img: DecodedImage): Promise<HumanFace[]> {
+  const input = models.tf.tensor3d(img.data, [img.height, img.width, 3], 'int32');
+  try {
+    const res = await models.human.detect(input);
+    if ('error' in res && res.error) throw faceError('ERR_FACE_ENGINE', 'detection failed');
+    return ((res as { face: HumanFace[] }).face ?? []).filter((f) => f.mesh && f.mesh.length >= 468);
+  } finally {
+    input.dispose();
+  }
+}
+
+export async function embedCrop(models: FaceModels, crop: Uint8Array, size = 150): Promise<Float32Array> {
+  const t = models.tf.tensor3d(Float32Array.from(crop), [size, size, 3], 'float32');
+  try {
+    const d = await models.faceapi.computeFaceDescriptor(t);
+    return Array.isArray(d) ? d[0]! : (d as Float32Array);
+  } finally {
+    t.dispose();
+  }
+}
+
+function measureQuality(face: HumanFace, crop: Uint8Array, side: number, count: number): FaceQuality {
+  const gray = toGray(crop, 150, 150);
+  const sharpness = laplacianVariance(gray, 150, 150, 0.25);
+  const light = meanAndClipped(gray, 150, 150, 0.25);
+  const angle = face.rotation?.angle;
+  const ear = (eyeAspectRatio(face.mesh, 'left') + eyeAspectRatio(face.mesh, 'right')) / 2;
+  const L = QUALITY_LIMITS;
+  const q: FaceQuality = {
+    face_px: Math.round(side),
+    sharpness: round(sharpness, 1),
+    brightness: round(light.mean, 1),
+    yaw_deg: round(deg(angle?.yaw), 1),
+    pitch_deg: round(deg(angle?.pitch), 1),
+    roll_deg: round(deg(angle?.roll), 1),
+    eye_openness: round(ear, 3),
+    detector_score: round(face.boxScore ?? face.score, 3),
+    mesh_score: round(face.faceScore ?? face.score, 3),
+    faces_found: count,
+    issues: [],
+  };
+  if (side < L.minFacePx) q.issues.push('too_small');
+  if (sharpness < L.minSharpness) q.issues.push('blurred');
+  if (light.mean < L.dark) q.issues.push('too_dark');
+  if (light.mean > L.bright || light.brightFraction > 0.25) q.issues.push('too_bright');
+  if (Math.abs(q.yaw_deg) > L.maxYawDeg || Math.abs(q.pitch_deg) > L.maxPitchDeg)
+    q.issues.push('strong_pose');
+  if (ear < L.eyesClosed) q.issues.push('eyes_closed');
+  if (q.mesh_score < L.minMeshScore) q.issues.push('occluded');
+  if (count > 1) q.issues.push('multiple_faces');
+  return q;
+}
+
+const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
+
+/** Decoding limits for face inputs: big photos are downscaled (the mesh needs ~200 px faces). */
+export const FACE_DECODE = { maxSide: 1600, minSide: 48 } as const;
+
+export async function analyzeImage(buf: Buffer, opts: AnalyzeOptions = {}, models?: FaceModels) {
+  const m = models ?? (await loadFaceModels());
+  const img = await decodeImage(buf, FACE_DECODE);
+  return analyzeDecoded(m, img, opts);
+}
+
+export interface CompareResult {
+  similarity: number;
+  match: boolean;
+  threshold: number;
+  far_at_threshold: number;
+  distance: number;
+  faces: { a: PublicFace; b: PublicFace };
+}
+export interface PublicFace {
+  box: [number, number, number, number];
+  used: AnalyzedFace['used'];
+  quality: FaceQuality;
+}
+
+export function publicFace(f: AnalyzedFace): PublicFace {
+  return { box: f.box, used: f.used, quality: f.quality };
+}
+
+export function compareAnalyzed(
+  a: AnalyzedFace,
+  b: AnalyzedFace,
+  threshold = DEFAULT_THRESHOLD,
+): CompareResult {
+  const distance = descriptorDistance(a.descriptor, b.descriptor);
+  const similarity = similarityFromDistance(distance);
+  return {
+    similarity: round(similarity, 4),
+    match: similarity >= threshold,
+    threshold,
+    far_at_threshold: FAR_AT_THRESHOLD,
+    distance: round(distance, 4),
+    faces: { a: publicFace(a), b: publicFace(b) },
+  };
+}
+
+/** 1:1 comparison of two images (either may be a whole ID card: its portrait is used). */
+export async function compareImages(a: Buffer, b: Buffer, models?: FaceModels): Promise<CompareResult> {
+  const m = models ?? (await loadFaceModels());
+  const fa = await analyzeImage(a, { kind: 'auto' }, m);
+  const fb = await analyzeImage(b, { kind: 'auto' }, m);
+  return compareAnalyzed(fa, fb);
+}

@@ -1,0 +1,278 @@
+/** Pixel and point geometry shared by the face and liveness engines (pure functions, no models). */
+
+export type Point = readonly [number, number];
+
+export interface RgbImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** MediaPipe face-mesh indices used here (subject's right eye is on the image's left). */
+export const MESH = {
+  rightEyeOuter: 33,
+  rightEyeInner: 133,
+  rightEyeLids: [
+    [159, 145],
+    [158, 153],
+    [160, 144],
+  ],
+  leftEyeInner: 362,
+  leftEyeOuter: 263,
+  leftEyeLids: [
+    [386, 374],
+    [385, 380],
+    [387, 373],
+  ],
+  mouthLeft: 61,
+  mouthRight: 291,
+  noseTip: 1,
+  chin: 152,
+  forehead: 10,
+  cheekRight: 234,
+  cheekLeft: 454,
+} as const;
+
+/**
+ * Points spread over the face used for tracking (parallax test): nose ridge and tip, eye corners,
+ * brows, cheeks, jaw, mouth and chin: at very different depths on a real head.
+ */
+export const TRACK_POINTS = [
+  1, 4, 5, 6, 168, 197, 195, 33, 133, 362, 263, 70, 105, 300, 334, 234, 454, 93, 323, 132, 361, 58, 288, 172,
+  397, 61, 291, 13, 14, 152, 10, 151, 50, 280, 205, 425, 98, 327,
+] as const;
+
+export const dist = (a: Point, b: Point) => Math.hypot(a[0] - b[0], a[1] - b[1]);
+export const mid = (a: Point, b: Point): Point => [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
+
+export function meshPoint(mesh: ReadonlyArray<readonly number[]>, i: number): Point {
+  const p = mesh[i];
+  if (!p) throw new Error(`mesh point ${i} missing`);
+  return [p[0] ?? 0, p[1] ?? 0];
+}
+
+export interface FaceKeypoints {
+  rightEye: Point;
+  leftEye: Point;
+  mouth: Point;
+  nose: Point;
+}
+
+export function keypoints(mesh: ReadonlyArray<readonly number[]>): FaceKeypoints {
+  const m = (i: number) => meshPoint(mesh, i);
+  return {
+    rightEye: mid(m(MESH.rightEyeOuter), m(MESH.rightEyeInner)),
+    leftEye: mid(m(MESH.leftEyeInner), m(MESH.leftEyeOuter)),
+    mouth: mid(m(MESH.mouthLeft), m(MESH.mouthRight)),
+    nose: m(MESH.noseTip),
+  };
+}
+
+/** Eye aspect ratio (lid gap / eye width), averaged over three lid pairs; ~0.3 open, <0.12 closed. */
+export function eyeAspectRatio(mesh: ReadonlyArray<readonly number[]>, eye: 'left' | 'right'): number {
+  const m = (i: number) => meshPoint(mesh, i);
+  const lids = eye === 'right' ? MESH.rightEyeLids : MESH.leftEyeLids;
+  const width =
+    eye === 'right'
+      ? dist(m(MESH.rightEyeOuter), m(MESH.rightEyeInner))
+      : dist(m(MESH.leftEyeOuter), m(MESH.leftEyeInner));
+  let gap = 0;
+  for (const [a, b] of lids) gap += dist(m(a), m(b));
+  return width > 0 ? gap / lids.length / width : 0;
+}
+
+/**
+ * The canonical crop: the square face-api's dlib alignment uses (side = mean eye-to-mouth distance
+ * / 0.45, anchored at the centroid of both eyes and the mouth at 50 % across and 43 % down),
+ * widened by CONTEXT (more forehead, jaw and ears: measured on the shared pairs, 1.15 separated
+ * same/different pairs best of 0.9–1.3, a broad optimum), and de-rotated so the eyes are level.
+ */
+export const CONTEXT = 1.15;
+
+export function canonicalFrame(k: FaceKeypoints): { center: Point; side: number; angle: number } {
+  const eyeToMouth = (dist(k.rightEye, k.mouth) + dist(k.leftEye, k.mouth)) / 2;
+  const side = (eyeToMouth / 0.45) * CONTEXT;
+  const center: Point = [
+    (k.rightEye[0] + k.leftEye[0] + k.mouth[0]) / 3,
+    (k.rightEye[1] + k.leftEye[1] + k.mouth[1]) / 3,
+  ];
+  const angle = Math.atan2(k.leftEye[1] - k.rightEye[1], k.leftEye[0] - k.rightEye[0]);
+  return { center, side, angle };
+}
+
+/**
+ * Warps the canonical square of `img` to `size`×`size` RGB with bilinear sampling, supersampled
+ * when the face is larger than the output (so a 600 px face is averaged, not aliased).
+ */
+export function alignCrop(img: RgbImage, k: FaceKeypoints, size = 150): Uint8Array {
+  const { center, side, angle } = canonicalFrame(k);
+  const out = new Uint8Array(size * size * 3);
+  const cos = Math.cos(angle);
+  const sin = Math.sin(angle);
+  const scale = side / size;
+  const ss = Math.max(1, Math.min(4, Math.ceil(scale)));
+  const { data, width, height } = img;
+  const acc = [0, 0, 0];
+  for (let v = 0; v < size; v++) {
+    for (let u = 0; u < size; u++) {
+      acc[0] = 0;
+      acc[1] = 0;
+      acc[2] = 0;
+      for (let sy = 0; sy < ss; sy++) {
+        for (let sx = 0; sx < ss; sx++) {
+          const px = (u + (sx + 0.5) / ss) * scale - 0.5 * side;
+          const py = (v + (sy + 0.5) / ss) * scale - 0.43 * side;
+          const x = center[0] + px * cos - py * sin - 0.5;
+          const y = center[1] + px * sin + py * cos - 0.5;
+          sampleBilinear(data, width, height, x, y, acc);
+        }
+      }
+      const o = (v * size + u) * 3;
+      const n = ss * ss;
+      out[o] = acc[0]! / n;
+      out[o + 1] = acc[1]! / n;
+      out[o + 2] = acc[2]! / n;
+    }
+  }
+  return out;
+}
+
+function sampleBilinear(data: Uint8Array, w: number, h: number, x: number, y: number, acc: number[]) {
+  const cx = Math.min(Math.max(x, 0), w - 1);
+  const cy = Math.min(Math.max(y, 0), h - 1);
+  const x0 = Math.floor(cx);
+  const y0 = Math.floor(cy);
+  const x1 = Math.min(x0 + 1, w - 1);
+  const y1 = Math.min(y0 + 1, h - 1);
+  const fx = cx - x0;
+  const fy = cy - y0;
+  for (let c = 0; c < 3; c++) {
+    const a = data[(y0 * w + x0) * 3 + c]!;
+    const b = data[(y0 * w + x1) * 3 + c]!;
+    const d = data[(y1 * w + x0) * 3 + c]!;
+    const e = data[(y1 * w + x1) * 3 + c]!;
+    acc[c]! += (a * (1 - fx) + b * fx) * (1 - fy) + (d * (1 - fx) + e * fx) * fy;
+  }
+}
+
+/** Luma (BT.601) of an RGB buffer. */
+export function toGray(rgb: Uint8Array, w: number, h: number): Float32Array {
+  const g = new Float32Array(w * h);
+  for (let i = 0; i < w * h; i++)
+    g[i] = 0.299 * rgb[i * 3]! + 0.587 * rgb[i * 3 + 1]! + 0.114 * rgb[i * 3 + 2]!;
+  return g;
+}
+
+/** Variance of the 4-neighbour Laplacian over the central region: low = blurred. */
+export function laplacianVariance(gray: Float32Array, w: number, h: number, margin = 0.2): number {
+  const x0 = Math.max(1, Math.floor(w * margin));
+  const y0 = Math.max(1, Math.floor(h * margin));
+  let sum = 0;
+  let sum2 = 0;
+  let n = 0;
+  for (let y = y0; y < h - y0; y++) {
+    for (let x = x0; x < w - x0; x++) {
+      const i = y * w + x;
+      const l = 4 * gray[i]! - gray[i - 1]! - gray[i + 1]! - gray[i - w]! - gray[i + w]!;
+      sum += l;
+      sum2 += l * l;
+      n++;
+    }
+  }
+  if (n === 0) return 0;
+  const mean = sum / n;
+  return sum2 / n - mean * mean;
+}
+
+export function meanAndClipped(gray: Float32Array, w: number, h: number, margin = 0.2) {
+  let sum = 0;
+  let dark = 0;
+  let bright = 0;
+  let n = 0;
+  for (let y = Math.floor(h * margin); y < h - Math.floor(h * margin); y++) {
+    for (let x = Math.floor(w * margin); x < w - Math.floor(w * margin); x++) {
+      const v = gray[y * w + x]!;
+      sum += v;
+      if (v < 20) dark++;
+      if (v > 245) bright++;
+      n++;
+    }
+  }
+  return { mean: n ? sum / n : 0, darkFraction: n ? dark / n : 0, brightFraction: n ? bright / n : 0 };
+}
+
+/**
+ * Least-squares homography (normalised DLT, 8 unknowns with h33 = 1) mapping `src` to `dst`,
+ * and the RMS reprojection error. Needs at least 4 point pairs.
+ */
+export function fitHomography(src: Point[], dst: Point[]): { h: number[]; rms: number } | null {
+  const n = Math.min(src.length, dst.length);
+  if (n < 4) return null;
+  const norm = (pts: Point[]) => {
+    let mx = 0;
+    let my = 0;
+    for (const p of pts) {
+      mx += p[0];
+      my += p[1];
+    }
+    mx /= pts.length;
+    my /= pts.length;
+    let d = 0;
+    for (const p of pts) d += Math.hypot(p[0] - mx, p[1] - my);
+    const s = Math.SQRT2 / (d / pts.length || 1);
+    return { mx, my, s };
+  };
+  const ns = norm(src.slice(0, n));
+  const nd = norm(dst.slice(0, n));
+  // Normal equations A^T A x = A^T b for the 8 parameters.
+  const ata = Array.from({ length: 8 }, () => new Array<number>(8).fill(0));
+  const atb = new Array<number>(8).fill(0);
+  for (let i = 0; i < n; i++) {
+    const x = (src[i]![0] - ns.mx) * ns.s;
+    const y = (src[i]![1] - ns.my) * ns.s;
+    const u = (dst[i]![0] - nd.mx) * nd.s;
+    const v = (dst[i]![1] - nd.my) * nd.s;
+    const rows: Array<[number[], number]> = [
+      [[x, y, 1, 0, 0, 0, -u * x, -u * y], u],
+      [[0, 0, 0, x, y, 1, -v * x, -v * y], v],
+    ];
+    for (const [r, b] of rows) {
+      for (let a = 0; a < 8; a++) {
+        atb[a]! += r[a]! * b;
+        for (let c = 0; c < 8; c++) ata[a]![c]! += r[a]! * r[c]!;
+      }
+    }
+  }
+  const sol = solve(ata, atb);
+  if (!sol) return null;
+  const hn = [...sol, 1];
+  // Residuals in destination pixels.
+  let se = 0;
+  for (let i = 0; i < n; i++) {
+    const x = (src[i]![0] - ns.mx) * ns.s;
+    const y = (src[i]![1] - ns.my) * ns.s;
+    const w = hn[6]! * x + hn[7]! * y + 1;
+    const u = (hn[0]! * x + hn[1]! * y + hn[2]!) / w / nd.s + nd.mx;
+    const v = (hn[3]! * x + hn[4]! * y + hn[5]!) / w / nd.s + nd.my;
+    se += (u - dst[i]![0]) ** 2 + (v - dst[i]![1]) ** 2;
+  }
+  return { h: hn, rms: Math.sqrt(se / n) };
+}
+
+/** Gauss-Jordan elimination with partial pivoting. */
+function solve(a: number[][], b: number[]): number[] | null {
+  const n = b.length;
+  const m = a.map((row, i) => [...row, b[i]!]);
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[p]![c]!)) p = r;
+    if (Math.abs(m[p]![c]!) < 1e-12) return null;
+    [m[c], m[p]] = [m[p]!, m[c]!];
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = m[r]![c]! / m[c]![c]!;
+      for (let k = c; k <= n; k++) m[r]![k]! -= f * m[c]![k]!;
+    }
+  }
+  return m.map((row, i) => row[n]! / row[i]!);
+}

@@ -1,0 +1,197 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/**
+ * Loads the face models once per process (or worker), every file from node_modules on disk:
+ * - `@vladmandic/human` (BlazeFace detector, 468-point mesh + iris) through its node-wasm build;
+ * - `@vladmandic/face-api`'s recognition net (dlib ResNet-34, 128-d, public-domain weights);
+ * both on `@tensorflow/tfjs-backend-wasm`, whose .wasm files are read from its own dist folder.
+ * No CDN default survives: the wasm path, the model base path and the weight loader are local,
+ * and `file://` model URLs are served by a tfjs load router that reads the files with `fs`.
+ */
+
+const require = createRequire(import.meta.url);
+
+/** The few tfjs calls the engines make (typed narrowly rather than importing tfjs types). */
+export interface Tensor {
+  shape: number[];
+  dispose(): void;
+  data(): Promise<Float32Array | Int32Array | Uint8Array>;
+}
+export interface Tf {
+  tensor3d(values: Uint8Array | Float32Array, shape: [number, number, number], dtype?: string): Tensor;
+  getBackend(): string;
+  memory(): { numTensors: number; numBytes: number };
+  io: { registerLoadRouter(router: (url: string | string[]) => unknown): void };
+}
+
+export interface HumanFace {
+  box: [number, number, number, number];
+  mesh: Array<[number, number, number]>;
+  score: number;
+  boxScore: number;
+  faceScore: number;
+  rotation?: { angle: { roll: number; yaw: number; pitch: number } } | null;
+}
+export interface HumanResult {
+  face: HumanFace[];
+}
+export interface Human {
+  load(): Promise<void>;
+  detect(input: Tensor): Promise<HumanResult | { error: string }>;
+  faceTriangulation: number[];
+  tf: Tf;
+}
+
+export interface FaceApi {
+  tf: unknown;
+  nets: Record<string, { loadFromDisk(dir: string): Promise<void>; isLoaded: boolean }>;
+  computeFaceDescriptor(input: Tensor): Promise<Float32Array | Float32Array[]>;
+  // Baseline pipeline (eval/bench only): SSD MobileNet v1 + 68 landmarks + descriptor.
+  detectAllFaces(
+    input: Tensor,
+    options: unknown,
+  ): {
+    withFaceLandmarks(): {
+      withFaceDescriptors(): Promise<
+        Array<{
+          descriptor: Float32Array;
+          detection: { box: { x: number; y: number; width: number; height: number } };
+        }>
+      >;
+    };
+  };
+  SsdMobilenetv1Options: new (o?: { minConfidence?: number; maxResults?: number }) => unknown;
+}
+
+export interface FaceModels {
+  human: Human;
+  faceapi: FaceApi;
+  tf: Tf;
+  loadMs: number;
+}
+
+const humanDist = path.dirname(require.resolve('@vladmandic/human'));
+const faceapiDist = path.dirname(require.resolve('@vladmandic/face-api'));
+const wasmDist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
+export const HUMAN_MODEL_DIR = path.join(humanDist, '..', 'models');
+export const FACEAPI_MODEL_DIR = path.join(faceapiDist, '..', 'model');
+
+/** Human's detector, mesh and iris settings: every cache and frame-skip off (each image is new). */
+export const humanConfig = {
+  backend: 'wasm',
+  wasmPath: `${wasmDist}/`,
+  wasmPlatformFetch: false,
+  modelBasePath: pathToFileURL(`${HUMAN_MODEL_DIR}/`).href,
+  cacheModels: false,
+  cacheSensitivity: 0,
+  debug: false,
+  async: true,
+  warmup: 'none',
+  filter: { enabled: false },
+  face: {
+    enabled: true,
+    detector: {
+      rotation: true,
+      maxDetected: 6,
+      minConfidence: 0.5,
+      iouThreshold: 0.1,
+      skipFrames: 0,
+      skipTime: 0,
+      return: false,
+      mask: false,
+    },
+    mesh: { enabled: true },
+    attention: { enabled: false },
+    iris: { enabled: true, skipFrames: 0, skipTime: 0 },
+    description: { enabled: false },
+    emotion: { enabled: false },
+    antispoof: { enabled: false },
+    liveness: { enabled: false },
+    gear: { enabled: false },
+  },
+  body: { enabled: false },
+  hand: { enabled: false },
+  object: { enabled: false },
+  gesture: { enabled: false },
+  segmentation: { enabled: false },
+} as const;
+
+/** Serves `file://…/model.json` (graph or layers format) and its weight shards from disk. */
+function fileLoadRouter(url: string | string[]) {
+  if (typeof url !== 'string' || !url.startsWith('file://')) return null;
+  return {
+    async load() {
+      const file = new URL(url).pathname;
+      const json = JSON.parse(readFileSync(file, 'utf8')) as {
+        modelTopology?: unknown;
+        format?: string;
+        generatedBy?: string;
+        convertedBy?: string;
+        signature?: unknown;
+        userDefinedMetadata?: unknown;
+        weightsManifest: Array<{ paths: string[]; weights: unknown[] }>;
+      };
+      const weightSpecs: unknown[] = [];
+      const shards: Buffer[] = [];
+      for (const group of json.weightsManifest) {
+        weightSpecs.push(...group.weights);
+        for (const p of group.paths) shards.push(readFileSync(path.join(path.dirname(file), p)));
+      }
+      const all = Buffer.concat(shards);
+      return {
+        modelTopology: json.modelTopology,
+        format: json.format,
+        generatedBy: json.generatedBy,
+        convertedBy: json.convertedBy,
+        signature: json.signature,
+        userDefinedMetadata: json.userDefinedMetadata,
+        weightSpecs,
+        weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
+      };
+    },
+  };
+}
+
+let loading: Promise<FaceModels> | undefined;
+
+/** The models, loaded once; later calls share the same promise. */
+export function loadFaceModels(): Promise<FaceModels> {
+  loading ??= (async () => {
+    const t0 = performance.now();
+    // Silences tfjs's "install tfjs-node" banner: that package downloads binaries and is not used.
+    const tf = require('@tensorflow/tfjs-core') as Tf & { env(): { set(k: string, v: unknown): void } };
+    const wasm = require('@tensorflow/tfjs-backend-wasm') as { setWasmPaths(p: string): void };
+    wasm.setWasmPaths(`${wasmDist}/`);
+    tf.io.registerLoadRouter(fileLoadRouter);
+    const silence = console.warn;
+    console.warn = () => {};
+    let humanLib: { Human: new (config: unknown) => Human };
+    let faceapi: FaceApi;
+    try {
+      humanLib = require(path.join(humanDist, 'human.node-wasm.js'));
+      faceapi = require(path.join(faceapiDist, 'face-api.node-wasm.js'));
+    } finally {
+      console.warn = silence;
+    }
+    const human = new humanLib.Human(humanConfig);
+    await human.load();
+    await faceapi.nets.faceRecognitionNet?.loadFromDisk(FACEAPI_MODEL_DIR);
+    if (tf.getBackend() !== 'wasm') throw new Error(`tfjs backend is ${tf.getBackend()}, expected wasm`);
+    return { human, faceapi, tf: human.tf, loadMs: performance.now() - t0 };
+  })();
+  loading.catch(() => {
+    loading = undefined;
+  });
+  return loading;
+}
+
+/** Loads the baseline nets (face-api SSD MobileNet v1 + 68 landmarks) for eval and bench. */
+export async function loadBaseline(models: FaceModels): Promise<void> {
+  for (const net of ['ssdMobilenetv1', 'faceLandmark68Net']) {
+    const n = models.faceapi.nets[net];
+    if (n && !n.isLoaded) await n.loadFromDisk(FACEAPI_MODEL_DIR);
+  }
+}

@@ -1,0 +1,141 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  analyzeImage,
+  type CompareResult,
+  compareAnalyzed,
+  DEFAULT_THRESHOLD,
+  FAR_AT_THRESHOLD,
+} from '../../ekyc/face/engine.ts';
+import { loadFaceModels } from '../../ekyc/face/models.ts';
+import type { AppContext } from '../../http/context.ts';
+import { AppError, defineErrors } from '../../http/errors.ts';
+import { errorResponses } from '../../http/schemas.ts';
+
+export const facesHttpError = defineErrors({
+  ERR_FACE_IMAGE_MISSING: { status: 400, title: 'A required image part is missing' },
+  ERR_FACE_MULTIPART_REQUIRED: { status: 415, title: 'Send the images as multipart/form-data' },
+});
+
+/** Reads the named file parts of a multipart request into buffers (other parts are refused). */
+export async function readFileParts(
+  req: FastifyRequest,
+  allowed: readonly string[],
+  limits: { files?: number; fields?: number } = {},
+): Promise<{ files: Map<string, Buffer[]>; fields: Map<string, string> }> {
+  if (!req.isMultipart()) throw facesHttpError('ERR_FACE_MULTIPART_REQUIRED');
+  const files = new Map<string, Buffer[]>();
+  const fields = new Map<string, string>();
+  for await (const part of req.parts({ limits: { files: limits.files ?? 4, fields: limits.fields ?? 10 } })) {
+    if (part.type === 'file') {
+      const buf = await part.toBuffer();
+      if (!allowed.includes(part.fieldname)) continue;
+      const list = files.get(part.fieldname) ?? [];
+      list.push(buf);
+      files.set(part.fieldname, list);
+    } else {
+      fields.set(part.fieldname, String(part.value ?? ''));
+    }
+  }
+  return { files, fields };
+}
+
+const qualitySchema = {
+  type: 'object',
+  properties: {
+    face_px: { type: 'number' },
+    sharpness: { type: 'number' },
+    brightness: { type: 'number' },
+    yaw_deg: { type: 'number' },
+    pitch_deg: { type: 'number' },
+    roll_deg: { type: 'number' },
+    eye_openness: { type: 'number' },
+    detector_score: { type: 'number' },
+    mesh_score: { type: 'number' },
+    faces_found: { type: 'integer' },
+    issues: { type: 'array', items: { type: 'string' } },
+  },
+} as const;
+
+const faceSchema = {
+  type: 'object',
+  properties: {
+    box: { type: 'array', items: { type: 'integer' }, minItems: 4, maxItems: 4 },
+    used: {
+      type: 'object',
+      properties: {
+        index: { type: 'integer' },
+        reason: { type: 'string', enum: ['only_face', 'largest_face', 'card_portrait'] },
+      },
+    },
+    quality: qualitySchema,
+  },
+} as const;
+
+export const compareResponseSchema = {
+  type: 'object',
+  properties: {
+    similarity: { type: 'number', minimum: 0, maximum: 1 },
+    match: { type: 'boolean' },
+    threshold: { type: 'number' },
+    far_at_threshold: { type: 'number' },
+    distance: { type: 'number', description: 'Euclidean distance between the two 128-d descriptors' },
+    faces: { type: 'object', properties: { a: faceSchema, b: faceSchema } },
+  },
+} as const;
+
+export async function faceRoutes(app: FastifyInstance, ctx: AppContext) {
+  // Models load on first use (tests of other modules never pay for them); production preloads.
+  let loaded = false;
+  const models = () =>
+    loadFaceModels().then((m) => {
+      loaded = true;
+      return m;
+    });
+  if (ctx.config.env === 'production') void models().catch(() => {});
+  ctx.readiness.set('face_models', async () => {
+    if (ctx.config.env !== 'production')
+      return { ok: true, detail: loaded ? 'loaded' : 'loads on first use' };
+    try {
+      await models();
+      return { ok: true };
+    } catch {
+      return { ok: false, detail: 'face models failed to load' };
+    }
+  });
+
+  app.post(
+    '/v1/faces/compare',
+    {
+      preHandler: ctx.guards.apiClient,
+      schema: {
+        tags: ['public'],
+        summary: 'Compare the faces on two images (a selfie, an ID card or a chip photo)',
+        description: `multipart/form-data with \`image_a\` and \`image_b\` (JPEG, PNG or WebP, ≤ 10 MB each). An image of a whole ID card uses the card's portrait (its largest face). \`match\` is \`similarity ≥ threshold\`; the default threshold ${DEFAULT_THRESHOLD} stands for a false-accept rate of ${FAR_AT_THRESHOLD}.`,
+        security: [{ bearerAuth: [] }],
+        consumes: ['multipart/form-data'],
+        response: { 200: compareResponseSchema, ...errorResponses(401, 413, 415, 422, 503) },
+      },
+    },
+    async (req): Promise<CompareResult> => {
+      const { files } = await readFileParts(req, ['image_a', 'image_b']);
+      const a = files.get('image_a')?.[0];
+      const b = files.get('image_b')?.[0];
+      if (!a) throw facesHttpError('ERR_FACE_IMAGE_MISSING', 'image_a is required');
+      if (!b) throw facesHttpError('ERR_FACE_IMAGE_MISSING', 'image_b is required');
+      const m = await models();
+      const fa = await analyzeImage(a, { kind: 'auto' }, m).catch(tagSide('image_a'));
+      const fb = await analyzeImage(b, { kind: 'auto' }, m).catch(tagSide('image_b'));
+      return compareAnalyzed(fa, fb);
+    },
+  );
+}
+
+/** Says which image an error is about (in `detail`), without any of its content. */
+export function tagSide(side: string) {
+  return (e: unknown): never => {
+    if (e instanceof AppError) {
+      throw new AppError(e.code, e.status, e.title, `${side}: ${e.detail ?? e.title}`, e.extra, e.headers);
+    }
+    throw e;
+  };
+}

@@ -1,0 +1,211 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import sharp from 'sharp';
+import { createTestApp, type TestApp } from '../../../test/app.ts';
+import { freshDatabase, onBothEngines } from '../../../test/db.ts';
+import {
+  cardWithPortrait,
+  faceFile,
+  multipart,
+  noFaceImage,
+  pngHeaderOnly,
+  twoFacesImage,
+} from '../../../test/fixtures/faces/data.ts';
+import { analyzeImage } from '../../ekyc/face/engine.ts';
+import { loadFaceModels } from '../../ekyc/face/models.ts';
+import { fixedClock } from '../../lib/clock.ts';
+import { createFaceTemplateService } from './faces.service.ts';
+
+let t: TestApp;
+let auth: Record<string, string>;
+
+before(async () => {
+  await loadFaceModels();
+  t = await createTestApp();
+  auth = { authorization: `Bearer ${t.seed.demoApiKey}` };
+});
+after(async () => {
+  await t?.close();
+});
+
+async function compare(a: Buffer, b: Buffer) {
+  const body = multipart([
+    { name: 'image_a', filename: 'a.jpg', type: 'image/jpeg', data: a },
+    { name: 'image_b', filename: 'b.jpg', type: 'image/jpeg', data: b },
+  ]);
+  return t.app.inject({
+    method: 'POST',
+    url: '/v1/faces/compare',
+    headers: { ...auth, ...body.headers },
+    payload: body.payload,
+  });
+}
+
+describe('POST /v1/faces/compare', () => {
+  test('two photos of the same person match', async () => {
+    const res = await compare(faceFile('faceapi_bbt/amy/amy1.png'), faceFile('faceapi_bbt/amy/amy3.png'));
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json();
+    assert.equal(body.match, true);
+    assert.ok(body.similarity >= body.threshold);
+    assert.equal(body.far_at_threshold, 0.001);
+    assert.equal(body.faces.a.box.length, 4);
+    assert.ok(Array.isArray(body.faces.b.quality.issues));
+  });
+
+  test('photos of two different people do not match', async () => {
+    const res = await compare(
+      faceFile('face_recognition_examples/knn_examples/train/obama/obama.jpg'),
+      faceFile('face_recognition_examples/knn_examples/train/biden/biden.jpg'),
+    );
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().match, false);
+    assert.ok(res.json().similarity < res.json().threshold);
+  });
+
+  test('a whole ID card is compared through its portrait, ignoring the ghost image', async () => {
+    const card = await cardWithPortrait(
+      faceFile('face_recognition_examples/knn_examples/train/obama/obama.jpg'),
+    );
+    const res = await compare(card, faceFile('face_recognition_examples/knn_examples/test/obama1.jpg'));
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json();
+    assert.equal(body.match, true);
+    assert.equal(body.faces.a.used.reason, 'card_portrait');
+    assert.ok(body.faces.a.box[0] < 300, 'the portrait on the left, not the ghost on the right');
+  });
+
+  test('an image without a face is refused with ERR_FACE_NOT_FOUND', async () => {
+    const res = await compare(await noFaceImage(), faceFile('faceapi_bbt/amy/amy1.png'));
+    assert.equal(res.statusCode, 422);
+    assert.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8');
+    assert.equal(res.json().code, 'ERR_FACE_NOT_FOUND');
+    assert.match(res.json().detail, /^image_a: /);
+  });
+
+  test('a selfie with two faces of similar size is refused as ambiguous', async () => {
+    const two = await twoFacesImage(
+      faceFile('faceapi_bbt/amy/amy1.png'),
+      faceFile('faceapi_bbt/sheldon/sheldon1.png'),
+    );
+    const res = await compare(faceFile('faceapi_bbt/amy/amy2.png'), two);
+    assert.equal(res.statusCode, 422, res.body);
+    assert.equal(res.json().code, 'ERR_FACE_AMBIGUOUS');
+    assert.match(res.json().detail, /^image_b: /);
+  });
+
+  test('a 1×1 image is refused as too small', async () => {
+    const tiny = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer();
+    const res = await compare(tiny, faceFile('faceapi_bbt/amy/amy1.png'));
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().code, 'ERR_IMAGE_TOO_SMALL');
+  });
+
+  test('an image claiming 20000×20000 pixels is refused before decoding', async () => {
+    const res = await compare(faceFile('faceapi_bbt/amy/amy1.png'), pngHeaderOnly(20000, 20000));
+    assert.equal(res.statusCode, 413);
+    assert.equal(res.json().code, 'ERR_IMAGE_TOO_LARGE');
+  });
+
+  test('a truncated JPEG is refused as corrupt', async () => {
+    const jpeg = faceFile('face_recognition_examples/knn_examples/train/obama/obama.jpg');
+    const res = await compare(
+      jpeg.subarray(0, Math.floor(jpeg.length / 2)),
+      faceFile('faceapi_bbt/amy/amy1.png'),
+    );
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().code, 'ERR_IMAGE_CORRUPT');
+  });
+
+  test('a missing image part is a 400 naming the part', async () => {
+    const body = multipart([
+      { name: 'image_a', filename: 'a.png', data: faceFile('faceapi_bbt/amy/amy1.png') },
+    ]);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/faces/compare',
+      headers: { ...auth, ...body.headers },
+      payload: body.payload,
+    });
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().code, 'ERR_FACE_IMAGE_MISSING');
+  });
+
+  test('a JSON body is refused: images come as multipart', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/faces/compare', headers: auth, payload: {} });
+    assert.equal(res.statusCode, 415);
+    assert.equal(res.json().code, 'ERR_FACE_MULTIPART_REQUIRED');
+  });
+
+  test('without an API key the comparison is refused', async () => {
+    const body = multipart([{ name: 'image_a', filename: 'a.png', data: Buffer.from('x') }]);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/faces/compare',
+      headers: body.headers,
+      payload: body.payload,
+    });
+    assert.equal(res.statusCode, 401);
+  });
+});
+
+describe('face templates (1:N duplicate search)', () => {
+  onBothEngines(
+    'a face enrolled under one subject is found when another subject presents it',
+    async (engine) => {
+      const db = await freshDatabase(engine);
+      try {
+        const [cus] = await db.query<{ id: string }>('SELECT id FROM customers ORDER BY id LIMIT 1');
+        let customerId = cus?.id;
+        if (!customerId) {
+          customerId = 'cus_facetest';
+          await db.query(
+            `INSERT INTO customers (id, legal_name, tax_code, segment) VALUES ($1, 'Test', '0100000001', 'bank')`,
+            [customerId],
+          );
+        }
+        const svc = createFaceTemplateService({ db, clock: fixedClock('2026-11-24T03:00:00Z') });
+        const m = await loadFaceModels();
+        const obama = await analyzeImage(
+          faceFile('face_recognition_examples/knn_examples/train/obama/obama.jpg'),
+          {},
+          m,
+        );
+        const biden = await analyzeImage(
+          faceFile('face_recognition_examples/knn_examples/train/biden/biden.jpg'),
+          {},
+          m,
+        );
+        const obamaAgain = await analyzeImage(
+          faceFile('face_recognition_examples/knn_examples/test/obama1.jpg'),
+          {},
+          m,
+        );
+        await svc.enroll(customerId, 'subject-1', obama.descriptor);
+        await svc.enroll(customerId, 'subject-2', biden.descriptor);
+        const hits = await svc.findDuplicates(customerId, obamaAgain.descriptor, {
+          excludeSubject: 'subject-9',
+        });
+        assert.deepEqual(
+          hits.map((h) => h.subject_ref),
+          ['subject-1'],
+        );
+        // The same person re-enrolling under their own subject is not a duplicate.
+        assert.deepEqual(
+          await svc.findDuplicates(customerId, obamaAgain.descriptor, { excludeSubject: 'subject-1' }),
+          [],
+        );
+        // A fresh service rebuilds its index from the table.
+        const again = createFaceTemplateService({ db, clock: fixedClock('2026-11-24T03:00:00Z') });
+        assert.equal(
+          (await again.findDuplicates(customerId, obamaAgain.descriptor))[0]?.subject_ref,
+          'subject-1',
+        );
+      } finally {
+        await db.close();
+      }
+    },
+  );
+});
