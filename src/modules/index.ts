@@ -3,6 +3,7 @@ import type { AppContext } from '../http/context.ts';
 import { apiKeyRoutes } from './accounts/api-keys.routes.ts';
 import { authRoutes } from './accounts/auth.routes.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
+import { chipRoutes } from './chip/chip.routes.ts';
 import { customerRoutes } from './customers/customers.routes.ts';
 import { faceRoutes } from './faces/faces.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
@@ -15,4 +16,5 @@ export const routeModules: Array<(app: FastifyInstance, ctx: AppContext) => Prom
   apiKeyRoutes,
   auditRoutes,
   faceRoutes,
+  chipRoutes,
 ];
