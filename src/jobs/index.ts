@@ -1,4 +1,5 @@
 import type { AppContext } from '../http/context.ts';
+import { billingJobs } from '../modules/billing/billing.routes.ts';
 import type { JobDefinition } from './queue.ts';
 
 /** Every background job, in one list: a module adds its jobs here. */
@@ -11,5 +12,6 @@ export function jobDefinitions(ctx: AppContext): JobDefinition[] {
         await ctx.notifier.deliverPending();
       },
     },
+    ...billingJobs(ctx), // monthly run 00:05 on the 1st (local), drafts auto-finalize hourly
   ];
 }

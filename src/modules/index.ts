@@ -3,6 +3,7 @@ import type { AppContext } from '../http/context.ts';
 import { apiKeyRoutes } from './accounts/api-keys.routes.ts';
 import { authRoutes } from './accounts/auth.routes.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
+import { billingRoutes } from './billing/billing.routes.ts';
 import { chipRoutes } from './chip/chip.routes.ts';
 import { customerRoutes } from './customers/customers.routes.ts';
 import { faceRoutes } from './faces/faces.routes.ts';
@@ -15,6 +16,7 @@ export const routeModules: Array<(app: FastifyInstance, ctx: AppContext) => Prom
   customerRoutes,
   apiKeyRoutes,
   auditRoutes,
+  billingRoutes,
   faceRoutes,
   chipRoutes,
 ];
