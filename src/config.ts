@@ -25,6 +25,14 @@ export interface Config {
   smtpUrl: string | undefined;
   mailFrom: string;
   timezone: string;
+  /** AES-256 key for files and one-time links (EKYC_MASTER_KEY, 64 hex or 44 base64 chars); undefined → key file in dataDir. */
+  masterKey: Buffer | undefined;
+  /** Working days the original unit has to declare a renewal before any other unit may. */
+  renewalPriorityWorkingDays: number;
+  /** Days a cancelled or expired customer's admin can still export invoices and results. */
+  retentionDays: number;
+  /** Hours a one-time account-details link stays valid. */
+  secureLinkTtlHours: number;
 }
 
 export class ConfigError extends Error {
@@ -79,6 +87,16 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw;
 }
 
+function masterKey(env: Env): Buffer | undefined {
+  const raw = env.EKYC_MASTER_KEY;
+  if (raw === undefined || raw === '') return undefined;
+  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  if (key.length !== 32 || (!/^[0-9a-fA-F]{64}$/.test(raw) && !/^[A-Za-z0-9+/]{43}=?$/.test(raw))) {
+    throw new ConfigError('EKYC_MASTER_KEY', 'must be 32 bytes as 64 hex digits or base64');
+  }
+  return key;
+}
+
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -123,5 +141,9 @@ export function loadConfig(env: Env = process.env): Config {
     smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
     mailFrom: env.MAIL_FROM || 'MobiFone eKYC <no-reply@ekyc.local>',
     timezone: 'Asia/Ho_Chi_Minh',
+    masterKey: masterKey(env),
+    renewalPriorityWorkingDays: int(env, 'EKYC_RENEWAL_PRIORITY_DAYS', 5, 0, 60),
+    retentionDays: int(env, 'EKYC_RETENTION_DAYS', 90, 0, 3650),
+    secureLinkTtlHours: int(env, 'EKYC_LINK_TTL_HOURS', 72, 1, 24 * 30),
   };
 }

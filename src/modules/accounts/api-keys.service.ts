@@ -1,10 +1,16 @@
 import type { Db } from '../../db/client.ts';
-import { httpError } from '../../http/errors.ts';
+import { defineErrors, httpError } from '../../http/errors.ts';
+import { localDateOf } from '../../lib/calendar/dates.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { sha256Hex } from '../../lib/hash.ts';
 import { newId, randomToken } from '../../lib/ids.ts';
 import { type Actor, recordAudit } from '../audit/audit.ts';
+import { customerHasContractInForce } from '../contracts/in-force.ts';
 import * as repo from './api-keys.repo.ts';
+
+const contractError = defineErrors({
+  ERR_CONTRACT_INACTIVE: { status: 403, title: 'The customer has no contract in force' },
+});
 
 /** Secrets have 240 random bits, so a plain SHA-256 is enough to store them (no slow hash per request). */
 export function generateApiKey(): string {
@@ -136,6 +142,10 @@ export function createApiKeyService(deps: { db: Db; clock: Clock; graceHours: nu
       const row = await repo.findApiKeyByHash(db, sha256Hex(key));
       const now = clock.now();
       if (!row || row.revoked_at || (row.expires_at && row.expires_at <= now)) return undefined;
+      // A key works only while its customer has a contract in force on today's local date.
+      if (!(await customerHasContractInForce(db, row.customer_id, localDateOf(now)))) {
+        throw contractError('ERR_CONTRACT_INACTIVE');
+      }
       // One write a minute at most per key: enough for "last used", cheap on the hot path.
       if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > 60_000) {
         await repo.touchApiKey(db, row.id, now);
