@@ -298,6 +298,12 @@ function ecdsaSignatureParts(sig: Uint8Array, plain: boolean): { r: bigint; s: b
   }
 }
 
+const WEBCRYPTO_CURVES: Record<string, { bits: number }> = {
+  'P-256': { bits: 256 },
+  'P-384': { bits: 384 },
+  'P-521': { bits: 521 },
+};
+
 const SUBTLE_HASH: Record<HashName, string> = {
   sha1: 'SHA-1',
   sha224: 'SHA-224',
@@ -371,6 +377,27 @@ export async function verifySignature(
     if (alg.family !== 'ecdsa' && alg.family !== 'ecdsa-plain') return false;
     const parts = ecdsaSignatureParts(sig, alg.family === 'ecdsa-plain');
     if (!parts) return false;
+    const native = WEBCRYPTO_CURVES[key.curveName];
+    if (native && alg.hash !== 'sha224') {
+      // NIST curves: WebCrypto (native code) is several times faster than the generic path.
+      try {
+        const size = Math.ceil(native.bits / 8);
+        const k = await crypto.subtle.importKey(
+          'raw',
+          key.point,
+          { name: 'ECDSA', namedCurve: key.curveName },
+          false,
+          ['verify'],
+        );
+        const rs = new Uint8Array(2 * size);
+        if (parts.r >= 1n << BigInt(8 * size) || parts.s >= 1n << BigInt(8 * size)) return false;
+        rs.set(toBytes(parts.r, size), 0);
+        rs.set(toBytes(parts.s, size), size);
+        return await crypto.subtle.verify({ name: 'ECDSA', hash: SUBTLE_HASH[alg.hash] }, k, rs, data);
+      } catch {
+        // Fall through to the generic implementation.
+      }
+    }
     return ecdsaVerify(key, digest(alg.hash, data), parts.r, parts.s);
   }
   if (alg.family === 'rsa') return rsaPkcs1Verify(key, alg.hash, digest(alg.hash, data), sig);
