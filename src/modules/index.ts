@@ -5,6 +5,7 @@ import { authRoutes } from './accounts/auth.routes.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
 import { billingRoutes } from './billing/billing.routes.ts';
 import { chipRoutes } from './chip/chip.routes.ts';
+import { contractRoutes } from './contracts/contracts.routes.ts';
 import { customerRoutes } from './customers/customers.routes.ts';
 import { faceRoutes } from './faces/faces.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
@@ -14,6 +15,7 @@ export const routeModules: Array<(app: FastifyInstance, ctx: AppContext) => Prom
   healthRoutes,
   authRoutes,
   customerRoutes,
+  contractRoutes,
   apiKeyRoutes,
   auditRoutes,
   billingRoutes,
