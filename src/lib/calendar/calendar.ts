@@ -137,10 +137,10 @@ export function createBusinessCalendar(days: CalendarDay[]): BusinessCalendar {
 }
 
 /** Years computed by rule around the shipped data (2025–2027). */
-const COMPUTED_YEARS = { first: 2020, last: 2045 } as const;
+const COMPUTED_YEARS = { first: 2023, last: 2035 } as const;
 let defaults: CalendarDay[] | undefined;
 
-/** The shipped defaults: data for 2025–2027, computed rules for the other years of 2020–2045. */
+/** The shipped defaults: data for 2025–2027, computed rules for the other years of 2023–2035. */
 export function defaultCalendarDays(): CalendarDay[] {
   if (defaults) return defaults;
   const out: CalendarDay[] = [];
