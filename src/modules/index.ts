@@ -9,6 +9,7 @@ import { contractRoutes } from './contracts/contracts.routes.ts';
 import { customerRoutes } from './customers/customers.routes.ts';
 import { faceRoutes } from './faces/faces.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
+import { livenessRoutes } from './liveness/liveness.routes.ts';
 
 /** Every route module, in one list: a new module is one file and one line here. */
 export const routeModules: Array<(app: FastifyInstance, ctx: AppContext) => Promise<void>> = [
@@ -20,5 +21,6 @@ export const routeModules: Array<(app: FastifyInstance, ctx: AppContext) => Prom
   auditRoutes,
   billingRoutes,
   faceRoutes,
+  livenessRoutes,
   chipRoutes,
 ];

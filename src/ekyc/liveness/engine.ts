@@ -1,0 +1,269 @@
+import { randomInt } from 'node:crypto';
+import { defineErrors } from '../../http/errors.ts';
+import { descriptorDistance, embedCrop } from '../face/engine.ts';
+import {
+  alignCrop,
+  dist,
+  eyeAspectRatio,
+  fitHomography,
+  keypoints,
+  MESH,
+  meshPoint,
+  type Point,
+  TRACK_POINTS,
+} from '../face/geometry.ts';
+import type { FaceModels, HumanFace } from '../face/models.ts';
+import { decodeImage } from '../image.ts';
+
+/**
+ * Active liveness: a server-issued random sequence of actions, checked on the frames the client
+ * captured, plus a parallax test (a flat photo or a screen moves like a plane: its landmark
+ * tracks fit one homography; a real head does not), identity consistency and continuity.
+ * Sign convention: the camera image is NOT mirrored; `turn_left` is the person's own left, which
+ * moves their nose towards the image's right edge.
+ */
+export const ACTIONS = ['turn_left', 'turn_right', 'look_up', 'blink', 'move_closer'] as const;
+export type Action = (typeof ACTIONS)[number];
+const POSE_ACTIONS: readonly Action[] = ['turn_left', 'turn_right', 'look_up'];
+
+export const livenessError = defineErrors({
+  ERR_LIVENESS_FRAMES_COUNT: { status: 400, title: 'Too few or too many frames' },
+  ERR_LIVENESS_FRAMES_ORDER: { status: 400, title: 'Frame timestamps are missing or not increasing' },
+  ERR_LIVENESS_FRAME_RATE: { status: 400, title: 'Frames are too sparse (at least 4 per second needed)' },
+  ERR_LIVENESS_NO_FACE: { status: 422, title: 'No face in too many frames' },
+  ERR_LIVENESS_FACE_CHANGED: { status: 422, title: 'The frames show more than one person' },
+});
+
+/** 2–3 distinct actions, at least one a head pose change (the parallax test needs one). */
+export function randomActions(rand: (n: number) => number = randomInt): Action[] {
+  const n = 2 + rand(2);
+  for (;;) {
+    const pool = [...ACTIONS];
+    const out: Action[] = [];
+    while (out.length < n) out.push(pool.splice(rand(pool.length), 1)[0]!);
+    if (out.some((a) => POSE_ACTIONS.includes(a))) return out;
+  }
+}
+
+export const LIVENESS_LIMITS = {
+  minFrames: 5,
+  maxFrames: 90,
+  minFps: 4,
+  maxDurationMs: 30_000,
+  turn: 0.09,
+  lookUp: 0.1,
+  blinkClosed: 0.6,
+  blinkOpen: 0.85,
+  closer: 1.2,
+  /** Same person: dlib distance between any sampled frame and the first (0.6 is dlib's match). */
+  sameFaceDistance: 0.6,
+  /** Planar: landmark tracks fit one homography within this fraction of the inter-ocular distance. */
+  planarResidual: 0.035,
+  /** Pose change (nose offset) needed before the parallax test says anything. */
+  parallaxMinTurn: 0.06,
+  /** A jump of landmarks between consecutive frames larger than this × IOD is a cut. */
+  cutJump: 0.6,
+} as const;
+
+export interface Frame {
+  image: Buffer;
+  /** Capture time in ms (any origin), strictly increasing. */
+  t: number;
+}
+
+export interface FrameSignals {
+  t: number;
+  found: boolean;
+  /** Nose position between the face's edges: 0.5 frontal, larger = nose towards image right. */
+  yaw: number;
+  /** Nose below the eye line, as a fraction of the eye-to-mouth height: smaller = looking up. */
+  pitch: number;
+  ear: number;
+  iod: number;
+  track: Point[];
+}
+
+export interface Check {
+  name: string;
+  passed: boolean;
+  detail?: string;
+  value?: number;
+}
+
+export interface LivenessVerdict {
+  live: boolean;
+  score: number;
+  checks: Check[];
+  actions: Array<{ action: Action; done: boolean; at_ms: number | null }>;
+  signals: { frames: number; fps: number; parallax_residual: number | null; max_identity_distance: number };
+}
+
+function frameSignals(face: HumanFace, t: number): FrameSignals {
+  const m = (i: number) => meshPoint(face.mesh, i);
+  const k = keypoints(face.mesh);
+  const right = m(MESH.cheekRight);
+  const left = m(MESH.cheekLeft);
+  const eyeMid: Point = [(k.rightEye[0] + k.leftEye[0]) / 2, (k.rightEye[1] + k.leftEye[1]) / 2];
+  const span = left[0] - right[0];
+  return {
+    t,
+    found: true,
+    yaw: span !== 0 ? (k.nose[0] - right[0]) / span : 0.5,
+    pitch: (k.nose[1] - eyeMid[1]) / Math.max(1, k.mouth[1] - eyeMid[1]),
+    ear: (eyeAspectRatio(face.mesh, 'left') + eyeAspectRatio(face.mesh, 'right')) / 2,
+    iod: dist(k.rightEye, k.leftEye),
+    track: TRACK_POINTS.map((i) => m(i)),
+  };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)]! : 0;
+};
+
+/** Count, order and rate of the frames: checked before a challenge is spent on them. */
+export function validateFrames(frames: Frame[]): { fps: number; duration: number } {
+  const L = LIVENESS_LIMITS;
+  if (frames.length < L.minFrames || frames.length > L.maxFrames) {
+    throw livenessError('ERR_LIVENESS_FRAMES_COUNT', `send ${L.minFrames}–${L.maxFrames} frames`);
+  }
+  for (let i = 1; i < frames.length; i++) {
+    if (!(frames[i]!.t > frames[i - 1]!.t)) throw livenessError('ERR_LIVENESS_FRAMES_ORDER');
+  }
+  const duration = frames.at(-1)!.t - frames[0]!.t;
+  const fps = ((frames.length - 1) * 1000) / Math.max(1, duration);
+  if (fps < L.minFps || duration > L.maxDurationMs) throw livenessError('ERR_LIVENESS_FRAME_RATE');
+  return { fps, duration };
+}
+
+/** Checks the frames against the challenge's actions; throws only for malformed input. */
+export async function verifyFrames(
+  models: FaceModels,
+  frames: Frame[],
+  actions: readonly Action[],
+): Promise<LivenessVerdict> {
+  const L = LIVENESS_LIMITS;
+  const { fps } = validateFrames(frames);
+
+  const sig: FrameSignals[] = [];
+  const faces: Array<{ face: HumanFace; img: Awaited<ReturnType<typeof decodeImage>> } | null> = [];
+  for (const f of frames) {
+    const img = await decodeImage(f.image, { maxSide: 640, minSide: 64 });
+    const input = models.tf.tensor3d(img.data, [img.height, img.width, 3], 'int32');
+    let found: HumanFace[] = [];
+    try {
+      const res = await models.human.detect(input);
+      found = 'face' in res ? res.face.filter((x) => x.mesh?.length >= 468) : [];
+    } finally {
+      input.dispose();
+    }
+    const face = found.sort((a, b) => b.box[2] * b.box[3] - a.box[2] * a.box[3])[0];
+    faces.push(face ? { face, img } : null);
+    sig.push(
+      face ? frameSignals(face, f.t) : { t: f.t, found: false, yaw: 0, pitch: 0, ear: 0, iod: 0, track: [] },
+    );
+  }
+  const present = sig.filter((s) => s.found);
+  if (present.length < Math.max(L.minFrames, 0.8 * frames.length))
+    throw livenessError('ERR_LIVENESS_NO_FACE');
+
+  // Identity: embed up to 5 frames spread over the sequence; all must be the first one's person.
+  const idx = faces.map((f, i) => (f ? i : -1)).filter((i) => i >= 0);
+  const picks = [...new Set([0, 0.25, 0.5, 0.75, 1].map((q) => idx[Math.round(q * (idx.length - 1))]!))];
+  const descs: Float32Array[] = [];
+  for (const i of picks) {
+    const f = faces[i]!;
+    descs.push(await embedCrop(models, alignCrop(f.img, keypoints(f.face.mesh), 150)));
+  }
+  const maxIdDist = Math.max(0, ...descs.slice(1).map((d) => descriptorDistance(descs[0]!, d)));
+  if (maxIdDist > L.sameFaceDistance) {
+    throw livenessError('ERR_LIVENESS_FACE_CHANGED', 'the face changes between frames');
+  }
+
+  const checks: Check[] = [];
+  // Continuity: no frame-to-frame jump of the whole face larger than cutJump × IOD.
+  let maxJump = 0;
+  for (let i = 1; i < present.length; i++) {
+    const a = present[i - 1]!;
+    const b = present[i]!;
+    let s = 0;
+    for (let j = 0; j < a.track.length; j++) s += dist(a.track[j]!, b.track[j]!);
+    maxJump = Math.max(maxJump, s / a.track.length / Math.max(1, a.iod));
+  }
+  checks.push({ name: 'continuity', passed: maxJump <= L.cutJump, value: round(maxJump) });
+  checks.push({ name: 'same_face', passed: true, value: round(maxIdDist) });
+
+  // Actions in order, each after the previous one.
+  const head = present.slice(0, 3);
+  const base = {
+    yaw: median(head.map((s) => s.yaw)),
+    pitch: median(head.map((s) => s.pitch)),
+    ear: median(head.map((s) => s.ear)),
+    iod: median(head.map((s) => s.iod)),
+  };
+  const done: LivenessVerdict['actions'] = [];
+  let from = 0;
+  for (const action of actions) {
+    let at = -1;
+    for (let i = from; i < present.length && at < 0; i++) {
+      const s = present[i]!;
+      if (action === 'turn_left' && s.yaw - base.yaw >= L.turn) at = i;
+      if (action === 'turn_right' && base.yaw - s.yaw >= L.turn) at = i;
+      if (action === 'look_up' && base.pitch - s.pitch >= L.lookUp) at = i;
+      if (action === 'move_closer' && s.iod >= L.closer * base.iod) at = i;
+      if (action === 'blink' && s.ear <= L.blinkClosed * base.ear) {
+        for (let j = i + 1; j < present.length; j++) {
+          if (present[j]!.ear >= L.blinkOpen * base.ear) {
+            at = j;
+            break;
+          }
+        }
+      }
+    }
+    done.push({ action, done: at >= 0, at_ms: at >= 0 ? present[at]!.t - present[0]!.t : null });
+    if (at < 0) break;
+    from = at + 1;
+  }
+  for (const a of actions.slice(done.length)) done.push({ action: a, done: false, at_ms: null });
+  checks.push({
+    name: 'actions_in_order',
+    passed: done.every((d) => d.done),
+    detail: done.map((d) => `${d.action}:${d.done ? 'ok' : 'missing'}`).join(','),
+  });
+
+  // Parallax: between the reference (first) frame and every frame turned away from it, do the
+  // landmark tracks fit one homography? Worst (largest) residual over turned frames decides.
+  const ref = present[0]!;
+  let parallax: number | null = null;
+  for (const s of present.slice(1)) {
+    const turned = Math.max(Math.abs(s.yaw - ref.yaw), Math.abs(s.pitch - ref.pitch));
+    if (turned < L.parallaxMinTurn) continue;
+    const fit = fitHomography(ref.track, s.track);
+    if (!fit) continue;
+    const r = fit.rms / Math.max(1, (ref.iod + s.iod) / 2);
+    parallax = Math.max(parallax ?? 0, r);
+  }
+  checks.push({
+    name: 'parallax_3d',
+    passed: parallax !== null && parallax > L.planarResidual,
+    value: parallax === null ? undefined : round(parallax),
+    detail:
+      parallax === null ? 'no head turn to measure' : parallax > L.planarResidual ? '3d' : 'planar motion',
+  });
+
+  const passed = checks.filter((c) => c.passed).length;
+  return {
+    live: checks.every((c) => c.passed),
+    score: round(passed / checks.length),
+    checks,
+    actions: done,
+    signals: {
+      frames: frames.length,
+      fps: round(fps),
+      parallax_residual: parallax === null ? null : round(parallax),
+      max_identity_distance: round(maxIdDist),
+    },
+  };
+}
+
+const round = (v: number) => Math.round(v * 1e4) / 1e4;

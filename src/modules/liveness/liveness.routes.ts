@@ -1,0 +1,126 @@
+import type { FastifyInstance } from 'fastify';
+import { loadFaceModels } from '../../ekyc/face/models.ts';
+import { ACTIONS, type Frame, LIVENESS_LIMITS, livenessError } from '../../ekyc/liveness/engine.ts';
+import type { AppContext } from '../../http/context.ts';
+import { errorResponses, idParam } from '../../http/schemas.ts';
+import { readFileParts } from '../faces/faces.routes.ts';
+import { createLivenessService } from './liveness.service.ts';
+
+const checkSchema = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    passed: { type: 'boolean' },
+    detail: { type: 'string' },
+    value: { type: 'number' },
+  },
+} as const;
+
+/** `timestamps`: a JSON array or comma-separated list of capture times in ms, one per frame. */
+export function parseTimestamps(raw: string | undefined, count: number): number[] {
+  if (!raw) throw livenessError('ERR_LIVENESS_FRAMES_ORDER', 'the timestamps field is required');
+  let values: unknown;
+  try {
+    values = raw.trim().startsWith('[') ? JSON.parse(raw) : raw.split(',').map((s) => Number(s.trim()));
+  } catch {
+    throw livenessError('ERR_LIVENESS_FRAMES_ORDER', 'timestamps are not a list of numbers');
+  }
+  if (!Array.isArray(values) || values.length !== count || !values.every((v) => Number.isFinite(v))) {
+    throw livenessError('ERR_LIVENESS_FRAMES_ORDER', 'one numeric timestamp per frame is required');
+  }
+  return values as number[];
+}
+
+export async function livenessRoutes(app: FastifyInstance, ctx: AppContext) {
+  const service = createLivenessService({ db: ctx.db, clock: ctx.clock, models: loadFaceModels });
+
+  app.post(
+    '/v1/liveness/challenges',
+    {
+      preHandler: ctx.guards.apiClient,
+      schema: {
+        tags: ['public'],
+        summary: 'Issue a liveness challenge: 2–3 random actions to perform within 60 s, single use',
+        description: `Actions: ${ACTIONS.join(', ')}. The camera image is not mirrored: turn_left is the person's own left.`,
+        security: [{ bearerAuth: [] }],
+        response: {
+          201: {
+            type: 'object',
+            properties: {
+              id: { type: 'string' },
+              actions: { type: 'array', items: { type: 'string', enum: [...ACTIONS] } },
+              nonce: { type: 'string' },
+              expires_at: { type: 'string' },
+            },
+          },
+          ...errorResponses(401),
+        },
+      },
+    },
+    async (req, reply) => {
+      const c = await service.issue(req.apiClient!.customerId, req.apiClient!.keyId);
+      return reply.code(201).send(c);
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/liveness/challenges/:id/verify',
+    {
+      preHandler: ctx.guards.apiClient,
+      schema: {
+        tags: ['public'],
+        summary: 'Verify the frames captured for a challenge',
+        description:
+          'multipart/form-data: `frames` (JPEG, one part per frame, in capture order, ≥ 5 per second) and `timestamps` (JSON array or comma-separated ms, one per frame).',
+        security: [{ bearerAuth: [] }],
+        consumes: ['multipart/form-data'],
+        params: idParam('id', 'lvc'),
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              challenge_id: { type: 'string' },
+              live: { type: 'boolean' },
+              score: { type: 'number' },
+              checks: { type: 'array', items: checkSchema },
+              actions: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    action: { type: 'string' },
+                    done: { type: 'boolean' },
+                    at_ms: { type: ['number', 'null'] },
+                  },
+                },
+              },
+              signals: {
+                type: 'object',
+                properties: {
+                  frames: { type: 'integer' },
+                  fps: { type: 'number' },
+                  parallax_residual: { type: ['number', 'null'] },
+                  max_identity_distance: { type: 'number' },
+                },
+              },
+            },
+          },
+          ...errorResponses(401, 404, 409, 410, 413, 415, 422),
+        },
+      },
+    },
+    async (req) => {
+      const { files, fields } = await readFileParts(req, ['frames'], {
+        files: LIVENESS_LIMITS.maxFrames + 1,
+        fields: 5,
+      });
+      const images = files.get('frames') ?? [];
+      if (images.length < LIVENESS_LIMITS.minFrames || images.length > LIVENESS_LIMITS.maxFrames) {
+        throw livenessError('ERR_LIVENESS_FRAMES_COUNT');
+      }
+      const ts = parseTimestamps(fields.get('timestamps'), images.length);
+      const frames: Frame[] = images.map((image, i) => ({ image, t: ts[i]! }));
+      return service.verify(req.apiClient!.customerId, req.params.id, frames);
+    },
+  );
+}

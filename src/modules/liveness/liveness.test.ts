@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createTestApp, type TestApp } from '../../../test/app.ts';
+import { faceFile, multipart } from '../../../test/fixtures/faces/data.ts';
+import { type Head, makeHead, sequence } from '../../../test/fixtures/faces/render.ts';
+import { loadFaceModels } from '../../ekyc/face/models.ts';
+import { type Action, type Frame, randomActions } from '../../ekyc/liveness/engine.ts';
+import { createLivenessService } from './liveness.service.ts';
+
+let t: TestApp;
+let auth: Record<string, string>;
+let obama: Head;
+let biden: Head;
+let customerId: string;
+
+before(async () => {
+  const models = await loadFaceModels();
+  t = await createTestApp();
+  auth = { authorization: `Bearer ${t.seed.demoApiKey}` };
+  customerId = t.seed.demoCustomerId!;
+  obama = await makeHead(models, faceFile('face_recognition_examples/knn_examples/train/obama/obama.jpg'));
+  biden = await makeHead(models, faceFile('face_recognition_examples/knn_examples/train/biden/biden.jpg'));
+});
+after(async () => {
+  await t?.close();
+});
+
+/** A challenge with known actions (the route draws them at random). */
+async function challenge(actions: Action[]) {
+  const svc = createLivenessService({ db: t.db, clock: t.clock, models: loadFaceModels });
+  return svc.issue(customerId, 'key_test', actions);
+}
+
+function verify(id: string, frames: Frame[], timestamps?: string) {
+  const body = multipart([
+    ...frames.map((f, i) => ({ name: 'frames', filename: `f${i}.jpg`, type: 'image/jpeg', data: f.image })),
+    { name: 'timestamps', data: timestamps ?? JSON.stringify(frames.map((f) => f.t)) },
+  ]);
+  return t.app.inject({
+    method: 'POST',
+    url: `/v1/liveness/challenges/${id}/verify`,
+    headers: { ...auth, ...body.headers },
+    payload: body.payload,
+  });
+}
+
+describe('liveness challenges', () => {
+  test('a challenge has 2–3 distinct actions, at least one head pose change, and a 60 s expiry', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/liveness/challenges', headers: auth });
+    assert.equal(res.statusCode, 201, res.body);
+    const c = res.json();
+    assert.match(c.id, /^lvc_/);
+    assert.ok(c.actions.length >= 2 && c.actions.length <= 3);
+    assert.equal(new Set(c.actions).size, c.actions.length);
+    assert.equal(new Date(c.expires_at).getTime() - t.clock.now().getTime(), 60_000);
+    for (let i = 0; i < 200; i++) {
+      const a = randomActions();
+      assert.ok(a.some((x) => ['turn_left', 'turn_right', 'look_up'].includes(x)));
+    }
+  });
+
+  test('a textured 3-D head performing the actions in order is live', async () => {
+    const c = await challenge(['turn_left', 'look_up']);
+    const res = await verify(c.id, await sequence(obama, c.actions, '3d', { fps: 6 }));
+    assert.equal(res.statusCode, 200, res.body);
+    const v = res.json();
+    assert.equal(v.live, true, JSON.stringify(v.checks));
+    assert.ok(v.signals.parallax_residual > 0.035);
+  });
+
+  test('a flat photo moved by planar homographies is not live', async () => {
+    const c = await challenge(['turn_right', 'move_closer']);
+    const res = await verify(c.id, await sequence(obama, c.actions, 'planar', { fps: 6 }));
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().live, false);
+  });
+
+  test('a recording made for another challenge fails, and the same frames sent again are a replay', async () => {
+    const recorded = await sequence(obama, ['turn_right', 'look_up'], '3d', { fps: 6 });
+    const first = await challenge(['turn_right', 'look_up']);
+    assert.equal((await verify(first.id, recorded)).json().live, true);
+    const other = await challenge(['look_up', 'turn_left']);
+    const again = await verify(other.id, recorded);
+    assert.equal(again.statusCode, 409);
+    assert.equal(again.json().code, 'ERR_LIVENESS_REPLAY');
+    const third = await challenge(['turn_left', 'move_closer']);
+    const rerendered = await sequence(obama, ['turn_right', 'look_up'], '3d', { fps: 6, t0: 5 });
+    const res = await verify(
+      third.id,
+      rerendered.map((f, i) => (i === 0 ? { ...f, image: Buffer.concat([f.image, Buffer.from([0])]) } : f)),
+    );
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().live, false);
+    assert.ok(res.json().actions.some((a: { done: boolean }) => !a.done));
+  });
+
+  test('a challenge is single use and expires after 60 s', async () => {
+    const frames = await sequence(obama, ['turn_left', 'move_closer'], '3d', { fps: 6, t0: 42 });
+    const used = await challenge(['turn_left', 'move_closer']);
+    assert.equal((await verify(used.id, frames)).statusCode, 200);
+    const reuse = await verify(used.id, frames);
+    assert.equal(reuse.statusCode, 409);
+    assert.equal(reuse.json().code, 'ERR_LIVENESS_CHALLENGE_USED');
+    const late = await challenge(['turn_left', 'move_closer']);
+    t.clock.advance(61_000);
+    const expired = await verify(late.id, frames);
+    assert.equal(expired.statusCode, 410);
+    assert.equal(expired.json().code, 'ERR_LIVENESS_CHALLENGE_EXPIRED');
+  });
+
+  test('frames out of order are refused', async () => {
+    const c = await challenge(['turn_left', 'look_up']);
+    const frames = await sequence(obama, c.actions, '3d', { fps: 6, t0: 7 });
+    const ts = frames.map((f) => f.t);
+    [ts[2], ts[3]] = [ts[3]!, ts[2]!];
+    const res = await verify(c.id, frames, JSON.stringify(ts));
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().code, 'ERR_LIVENESS_FRAMES_ORDER');
+  });
+
+  test('frames of two different people are refused', async () => {
+    const c = await challenge(['turn_left', 'turn_right']);
+    const a = await sequence(obama, ['turn_left'], '3d', { fps: 6, t0: 0 });
+    const b = await sequence(biden, ['turn_right'], '3d', { fps: 6, t0: a.at(-1)!.t + 166 });
+    const res = await verify(c.id, [...a, ...b]);
+    assert.equal(res.statusCode, 422, res.body);
+    assert.equal(res.json().code, 'ERR_LIVENESS_FACE_CHANGED');
+  });
+
+  test('an unknown challenge is 404 and no API key is 401', async () => {
+    const res = await verify('lvc_doesnotexist', []);
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().code, 'ERR_LIVENESS_FRAMES_COUNT');
+    const frames = await sequence(obama, ['turn_left'], '3d', { fps: 6, t0: 99 });
+    assert.equal((await verify('lvc_doesnotexist', frames)).json().code, 'ERR_LIVENESS_CHALLENGE_NOT_FOUND');
+    const anon = await t.app.inject({ method: 'POST', url: '/v1/liveness/challenges' });
+    assert.equal(anon.statusCode, 401);
+  });
+});
