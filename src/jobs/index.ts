@@ -1,6 +1,6 @@
 import type { AppContext } from '../http/context.ts';
 import { billingJobs } from '../modules/billing/billing.routes.ts';
-import { contractJobs } from '../modules/contracts/contracts.routes.ts';
+import { publicApiJobs } from '../modules/sessions/sessions.routes.ts';
 import type { JobDefinition } from './queue.ts';
 
 /** Every background job, in one list: a module adds its jobs here. */
@@ -14,7 +14,6 @@ export function jobDefinitions(ctx: AppContext): JobDefinition[] {
       },
     },
     ...billingJobs(ctx), // monthly run 00:05 on the 1st (local), drafts auto-finalize hourly
-    { name: 'contracts-daily', cron: '5 0 * * *', handle: contractJobs(ctx).daily },
-    { name: 'contracts-escalate', cron: '*/15 * * * *', handle: contractJobs(ctx).escalate },
+    ...publicApiJobs(ctx), // session processing and expiry, webhook delivery, idempotency purge
   ];
 }

@@ -1,0 +1,102 @@
+import type { DecisionRules, Outcome } from './rules.ts';
+
+/**
+ * The decision function: per-check results in, status and reason codes out. Pure (no I/O), so
+ * every rule is testable alone. The most severe outcome wins: decline > review > approve.
+ */
+export type CheckName = 'document' | 'face' | 'liveness' | 'chip';
+
+export interface FaceResult {
+  similarity: number | null;
+  /** Quality issues of the selfie, as named by the face engine. */
+  quality_issues: string[];
+  /** An engine error code when no comparison could be made (no face found …). */
+  error?: string;
+}
+export interface LivenessResult {
+  live: boolean | null;
+  score: number | null;
+  error?: string;
+}
+export interface DocumentResult {
+  readable: boolean;
+  expired: boolean | null;
+  quality_issues: string[];
+  error?: string;
+}
+export interface ChipResult {
+  /** The chip engine's checks: code + pass | fail | not_applicable. */
+  checks: Array<{ code: string; status: string }>;
+  error?: string;
+}
+
+export interface DecisionInput {
+  checks: CheckName[];
+  face?: FaceResult;
+  liveness?: LivenessResult;
+  document?: DocumentResult;
+  chip?: ChipResult;
+  duplicates?: Array<{ similarity: number }>;
+}
+
+export interface Reason {
+  code: string;
+  check: CheckName | 'session';
+  outcome: Outcome;
+}
+
+export interface Decision {
+  status: 'approved' | 'review' | 'declined';
+  reasons: Reason[];
+}
+
+const SEVERITY: Record<Outcome, number> = { approve: 0, review: 1, decline: 2 };
+
+export function decide(input: DecisionInput, rules: DecisionRules): Decision {
+  const reasons: Reason[] = [];
+  const add = (check: Reason['check'], code: string, outcome: Outcome) =>
+    reasons.push({ code, check, outcome });
+
+  for (const c of input.checks) {
+    if (c === 'face') {
+      const f = input.face;
+      if (!f || f.similarity === null) add('face', f?.error ?? 'FACE_NOT_COMPARED', 'decline');
+      else if (f.similarity < rules.face.decline_below) add('face', 'FACE_MISMATCH', 'decline');
+      else if (f.similarity < rules.face.review_below) add('face', 'FACE_LOW_SIMILARITY', 'review');
+      if (f && f.quality_issues.length > 0) add('face', 'SELFIE_QUALITY', rules.face.on_quality_issues);
+    }
+    if (c === 'liveness') {
+      const l = input.liveness;
+      if (!l || l.score === null) add('liveness', l?.error ?? 'LIVENESS_NOT_CHECKED', 'decline');
+      else if (l.live === false || l.score < rules.liveness.decline_below)
+        add('liveness', 'LIVENESS_FAILED', 'decline');
+      else if (l.score < rules.liveness.review_below) add('liveness', 'LIVENESS_LOW_SCORE', 'review');
+    }
+    if (c === 'document') {
+      const d = input.document;
+      if (!d || !d.readable) add('document', d?.error ?? 'DOCUMENT_UNREADABLE', rules.document.on_unreadable);
+      else {
+        if (d.expired) add('document', 'DOCUMENT_EXPIRED', rules.document.on_expired);
+        if (d.quality_issues.length > 0)
+          add('document', 'DOCUMENT_QUALITY', rules.document.on_quality_issues);
+      }
+    }
+    if (c === 'chip') {
+      const ch = input.chip;
+      if (!ch || ch.error) add('chip', ch?.error ?? 'CHIP_NOT_READ', 'decline');
+      else {
+        for (const k of ch.checks) {
+          if (k.status !== 'fail') continue;
+          if (k.code === 'CHAIN_TRUSTED')
+            add('chip', 'CHIP_ISSUER_UNTRUSTED', rules.chip.on_untrusted_issuer);
+          else add('chip', `CHIP_${k.code}_FAILED`, rules.chip.on_integrity_failure);
+        }
+      }
+    }
+  }
+  const dup = (input.duplicates ?? []).filter((d) => d.similarity >= rules.duplicate_face.min_similarity);
+  if (dup.length > 0) add('face', 'DUPLICATE_FACE', rules.duplicate_face.action);
+
+  const worst = reasons.reduce((w, r) => Math.max(w, SEVERITY[r.outcome]), 0);
+  return { status: worst === 2 ? 'declined' : worst === 1 ? 'review' : 'approved', reasons };
+}

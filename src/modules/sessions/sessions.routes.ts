@@ -1,0 +1,628 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { actorOf, currentScope } from '../../http/auth.ts';
+import { installBillable } from '../../http/billable.ts';
+import type { AppContext } from '../../http/context.ts';
+import { createIdempotency, type Idempotency } from '../../http/idempotency.ts';
+import { createRateLimiter, type RateLimiter, rateLimitDefaults } from '../../http/rate-limit.ts';
+import { errorResponses, idParam } from '../../http/schemas.ts';
+import { sha256Hex } from '../../lib/hash.ts';
+import { customerScopeSql } from '../accounts/scope.ts';
+import { decisionRoutes } from '../decisions/decisions.routes.ts';
+import { webhookRoutes } from '../webhooks/webhooks.routes.ts';
+import { createWebhookService, type WebhookService } from '../webhooks/webhooks.service.ts';
+import { loadEngines } from './engines.ts';
+import { createSessionService, type SessionService, type Slot, sessionError } from './sessions.service.ts';
+
+export interface PublicApi {
+  sessions: SessionService;
+  webhooks: WebhookService;
+  idempotency: Idempotency;
+  rateLimiter: RateLimiter;
+}
+const registry = new WeakMap<AppContext, PublicApi>();
+
+/** The services this module built for an app (tests and jobs use them directly). */
+export function publicApiOf(ctx: AppContext): PublicApi {
+  const api = registry.get(ctx);
+  if (!api) throw new Error('publicApiRoutes is not registered on this app');
+  return api;
+}
+
+/** Jobs of the public API: session processing and expiry, webhook delivery, idempotency purge. */
+export function publicApiJobs(ctx: AppContext) {
+  return [
+    {
+      name: 'sessions-process',
+      handle: async (data: object) => {
+        const id = (data as { id?: unknown }).id;
+        if (typeof id === 'string') await publicApiOf(ctx).sessions.process(id);
+      },
+    },
+    {
+      name: 'sessions-expire',
+      cron: '* * * * *',
+      handle: async () => void (await publicApiOf(ctx).sessions.expireIdle()),
+    },
+    {
+      name: 'webhooks-deliver',
+      cron: '* * * * *',
+      handle: async () => void (await publicApiOf(ctx).webhooks.deliverDue()),
+    },
+    {
+      name: 'idempotency-purge',
+      cron: '17 * * * *',
+      handle: async () => void (await publicApiOf(ctx).idempotency.purgeExpired()),
+    },
+  ];
+}
+
+export const sessionViewSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', examples: ['ses_0a1b2c3d4e5f6g7h8j9k'] },
+    reference_id: { type: 'string' },
+    status: {
+      type: 'string',
+      enum: [
+        'created',
+        'collecting',
+        'processing',
+        'approved',
+        'declined',
+        'review',
+        'resubmission_requested',
+        'expired',
+        'abandoned',
+      ],
+    },
+    checks: { type: 'array', items: { type: 'string', enum: ['document', 'face', 'liveness', 'chip'] } },
+    locale: { type: 'string' },
+    redirect_url: { type: ['string', 'null'] },
+    created_at: { type: 'string', format: 'date-time' },
+    updated_at: { type: 'string', format: 'date-time' },
+    expires_at: { type: ['string', 'null'], description: 'When an open session expires if nothing happens' },
+    submitted_at: { type: ['string', 'null'] },
+    completed_at: { type: ['string', 'null'] },
+    uploads: {
+      type: 'array',
+      items: { type: 'object', properties: { slot: { type: 'string' }, uploaded_at: { type: 'string' } } },
+    },
+    decision: {
+      type: ['object', 'null'],
+      properties: {
+        rule_version: { type: 'integer' },
+        reasons: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              code: { type: 'string', examples: ['FACE_MISMATCH'] },
+              check: { type: 'string' },
+              outcome: { type: 'string', enum: ['approve', 'review', 'decline'] },
+            },
+          },
+        },
+      },
+    },
+    reason_codes: { type: 'array', items: { type: 'string' } },
+    scores: {
+      type: 'object',
+      additionalProperties: true,
+      description: 'Per check: similarity, threshold, chip checks …',
+    },
+    extracted: {
+      type: 'object',
+      additionalProperties: true,
+      description: 'Fields read from the document and chip',
+    },
+    evidence: {
+      type: 'array',
+      description: 'Which source gave which field',
+      items: { type: 'object', properties: { field: { type: 'string' }, source: { type: 'string' } } },
+    },
+    review: {
+      type: ['object', 'null'],
+      properties: {
+        decision: { type: 'string' },
+        note: { type: ['string', 'null'] },
+        by: { type: ['string', 'null'] },
+        at: { type: 'string' },
+      },
+    },
+    erased: { type: 'boolean' },
+  },
+} as const;
+
+const createdSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    status: { type: 'string', enum: ['created'] },
+    checks: { type: 'array', items: { type: 'string' } },
+    capture_url: {
+      type: 'string',
+      description: 'Hosted capture page for the applicant (single-session token)',
+    },
+    capture_token_expires_at: { type: 'string' },
+    expires_at: { type: 'string' },
+  },
+} as const;
+
+const sessionParams = idParam('id', 'ses');
+const tokenParams = {
+  type: 'object',
+  properties: { token: { type: 'string', pattern: '^cap_[A-Za-z0-9_-]{20,64}$' } },
+  required: ['token'],
+  additionalProperties: false,
+} as const;
+const base64 = { type: 'string', pattern: '^[A-Za-z0-9+/_=\\s-]+$', maxLength: 2_000_000 } as const;
+const chipBody = {
+  type: 'object',
+  description: 'Chip files as read by the reader, base64: `sod` required, `com` and `dg1`…`dg16` as read.',
+  properties: {
+    sod: base64,
+    com: base64,
+    ...Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`dg${i + 1}`, base64])),
+  },
+  required: ['sod'],
+  additionalProperties: false,
+} as const;
+
+export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
+  const { db, clock } = ctx;
+  // HTTP behaviour of every /v1 route registered after this module: metering, rate limit, idempotency.
+  const idempotency = createIdempotency({ db, clock });
+  const rateLimiter = createRateLimiter({ db, clock, defaults: rateLimitDefaults() });
+  installBillable(app, { db, clock });
+  idempotency.install(app);
+  const rate = rateLimiter.hook();
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/v1/')) return;
+    const pre = route.preHandler
+      ? Array.isArray(route.preHandler)
+        ? [...route.preHandler]
+        : [route.preHandler]
+      : [];
+    const at = pre.indexOf(ctx.guards.apiClient);
+    if (at < 0) return;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const extra: preHandlerAsyncHookHandler[] = [rate];
+    if (methods.some((m) => m === 'POST' || m === 'PUT')) extra.push(idempotency.preHandler);
+    pre.splice(at + 1, 0, ...extra);
+    route.preHandler = pre;
+  });
+
+  const engines = await loadEngines({ db, clock });
+  const webhooks = createWebhookService({
+    db,
+    clock,
+    notifier: ctx.notifier,
+    onEnqueued: () => {
+      if (ctx.queue) void ctx.queue.send('webhooks-deliver', {}).catch(() => {});
+      else void webhooks.deliverDue().catch(() => {});
+    },
+  });
+  const sessions = createSessionService({
+    db,
+    clock,
+    engines,
+    webhooks,
+    publicUrl: ctx.config.publicUrl,
+    enqueueProcessing: async (id) => {
+      if (ctx.queue) await ctx.queue.send('sessions-process', { id }, { singletonKey: id });
+      else void sessions.process(id).catch(() => {});
+    },
+  });
+  registry.set(ctx, { sessions, webhooks, idempotency, rateLimiter });
+  if (engines.face) {
+    ctx.readiness.set('session_engines', async () => ({ ok: true, detail: sessions.available().join(',') }));
+  }
+
+  const client = (req: FastifyRequest) => req.apiClient!;
+  const v1 = { preHandler: ctx.guards.apiClient };
+  const sec = [{ bearerAuth: [] }];
+
+  app.post<{
+    Body: {
+      reference_id: string;
+      checks: Array<'document' | 'face' | 'liveness' | 'chip'>;
+      redirect_url?: string;
+      locale?: string;
+      id_number?: string;
+    };
+  }>(
+    '/v1/sessions',
+    {
+      ...v1,
+      schema: {
+        tags: ['sessions'],
+        summary: 'Start a verification session',
+        description: `Asks for the checks to run. Only checks whose engine is in this build are accepted (others → 400 ERR_CHECK_UNAVAILABLE). Feed the uploads through the API or send the applicant to \`capture_url\`. Send \`Idempotency-Key\` to retry safely.`,
+        security: sec,
+        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 100 } } },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['reference_id', 'checks'],
+          properties: {
+            reference_id: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 100,
+              description: "The integrator's own reference",
+            },
+            checks: {
+              type: 'array',
+              minItems: 1,
+              uniqueItems: true,
+              items: { type: 'string', enum: ['document', 'face', 'liveness', 'chip'] },
+            },
+            redirect_url: { type: 'string', format: 'uri', maxLength: 2000, pattern: '^https?://' },
+            locale: { type: 'string', enum: ['vi', 'en'] },
+            id_number: {
+              type: 'string',
+              pattern: '^[0-9]{9,12}$',
+              description:
+                'ID number declared by the integrator (used for the duplicate-face rule when no document/chip gives one)',
+            },
+          },
+          examples: [{ reference_id: 'loan-2026-0001', checks: ['face'], locale: 'vi' }],
+        },
+        response: { 201: createdSchema, ...errorResponses(401, 403, 409, 422, 429) },
+      },
+    },
+    async (req, reply) => {
+      const c = client(req);
+      return reply
+        .code(201)
+        .send(await sessions.create({ customerId: c.customerId, keyId: c.keyId }, req.body));
+    },
+  );
+
+  app.get<{ Querystring: { status?: never; from?: string; to?: string; cursor?: string; limit?: number } }>(
+    '/v1/sessions',
+    {
+      ...v1,
+      schema: {
+        tags: ['sessions'],
+        summary: 'List sessions, newest first, with a cursor',
+        security: sec,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            status: sessionViewSchema.properties.status,
+            from: { type: 'string', format: 'date-time' },
+            to: { type: 'string', format: 'date-time' },
+            cursor: { type: 'string', maxLength: 200 },
+            limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              items: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    id: { type: 'string' },
+                    reference_id: { type: 'string' },
+                    status: { type: 'string' },
+                    checks: { type: 'array', items: { type: 'string' } },
+                    reason_codes: { type: 'array', items: { type: 'string' } },
+                    created_at: { type: 'string' },
+                    completed_at: { type: ['string', 'null'] },
+                  },
+                },
+              },
+              next_cursor: { type: ['string', 'null'] },
+            },
+          },
+          ...errorResponses(401, 429),
+        },
+      },
+    },
+    async (req) => sessions.list(client(req).customerId, req.query),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/sessions/:id',
+    {
+      ...v1,
+      schema: {
+        tags: ['sessions'],
+        summary: 'Status, decision, reason codes, scores, extracted data and evidence',
+        security: sec,
+        params: sessionParams,
+        response: { 200: sessionViewSchema, ...errorResponses(401, 404, 429) },
+      },
+    },
+    async (req) => sessions.status(client(req).customerId, req.params.id),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/v1/sessions/:id',
+    {
+      ...v1,
+      schema: {
+        tags: ['sessions'],
+        summary: "Erase the session's personal data (uploads, extracted data, face template)",
+        description: 'The usage record and an anonymous audit entry remain.',
+        security: sec,
+        params: sessionParams,
+        response: { 204: { type: 'null', description: 'Erased' }, ...errorResponses(401, 404, 429) },
+      },
+    },
+    async (req, reply) => {
+      await sessions.erase(client(req).customerId, req.params.id, actorOf(req));
+      return reply.code(204).send();
+    },
+  );
+
+  // Uploads, through the API (key) or the hosted capture page (token).
+  const uploadSlots: Array<{ path: string; slot: Slot; summary: string }> = [
+    { path: 'documents/front', slot: 'document_front', summary: 'Upload the front of the ID card' },
+    { path: 'documents/back', slot: 'document_back', summary: 'Upload the back of the ID card' },
+    { path: 'selfie', slot: 'selfie', summary: 'Upload the selfie' },
+  ];
+
+  async function readUpload(req: FastifyRequest, reply: FastifyReply, slot: Slot) {
+    if (!req.isMultipart()) throw sessionError('ERR_UPLOAD_MISSING');
+    let file: Buffer | null = null;
+    let type = 'application/octet-stream';
+    for await (const part of req.parts({ limits: { files: 1, fields: 5 } })) {
+      if (part.type === 'file' && part.fieldname === 'file') {
+        file = await part.toBuffer();
+        type = part.mimetype;
+      } else if (part.type === 'file') await part.toBuffer();
+    }
+    if (!file || file.length === 0) throw sessionError('ERR_UPLOAD_MISSING');
+    const replayed = await idempotency.begin(req, reply, `${slot}:${sha256Hex(file)}`);
+    return { file, type, replayed };
+  }
+
+  for (const u of uploadSlots) {
+    app.put<{ Params: { id: string } }>(
+      `/v1/sessions/:id/${u.path}`,
+      {
+        ...v1,
+        config: { idempotency: 'handler' },
+        schema: {
+          tags: ['sessions'],
+          summary: u.summary,
+          description:
+            'multipart/form-data with one part `file` (JPEG, PNG or WebP, ≤ 10 MB); checked at once.',
+          security: sec,
+          consumes: ['multipart/form-data'],
+          params: sessionParams,
+          response: { 200: sessionViewSchema, ...errorResponses(401, 404, 409, 413, 415, 422, 429) },
+        },
+      },
+      async (req, reply) => {
+        const { file, type, replayed } = await readUpload(req, reply, u.slot);
+        if (replayed) return reply;
+        return sessions.upload(client(req).customerId, req.params.id, u.slot, file, type);
+      },
+    );
+    app.put<{ Params: { token: string } }>(
+      `/v1/capture/:token/${u.path}`,
+      {
+        schema: {
+          tags: ['capture'],
+          summary: `${u.summary} (hosted capture page, authenticated by the capture token)`,
+          consumes: ['multipart/form-data'],
+          params: tokenParams,
+          response: { 200: sessionViewSchema, ...errorResponses(401, 409, 413, 415, 422) },
+        },
+      },
+      async (req, reply) => {
+        const s = await sessions.fromCaptureToken(req.params.token);
+        const { file, type } = await readUpload(req, reply, u.slot);
+        return capturedView(await sessions.upload(s.customer_id, s.id, u.slot, file, type));
+      },
+    );
+  }
+
+  app.put<{ Params: { id: string }; Body: Record<string, string> }>(
+    '/v1/sessions/:id/chip',
+    {
+      ...v1,
+      bodyLimit: 8 * 1024 * 1024,
+      schema: {
+        tags: ['sessions'],
+        summary: 'Upload the chip files read by an NFC reader',
+        security: sec,
+        params: sessionParams,
+        body: chipBody,
+        response: { 200: sessionViewSchema, ...errorResponses(401, 404, 409, 413, 422, 429) },
+      },
+    },
+    async (req) =>
+      sessions.upload(
+        client(req).customerId,
+        req.params.id,
+        'chip',
+        Buffer.from(JSON.stringify(req.body)),
+        'application/json',
+      ),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/sessions/:id/submit',
+    {
+      ...v1,
+      schema: {
+        tags: ['sessions'],
+        summary: 'Submit: the checks run in the background; poll GET or wait for the webhook',
+        security: sec,
+        params: sessionParams,
+        response: { 202: sessionViewSchema, ...errorResponses(401, 404, 409, 429) },
+      },
+    },
+    async (req, reply) => reply.code(202).send(await sessions.submit(client(req).customerId, req.params.id)),
+  );
+
+  const capturedView = (v: Awaited<ReturnType<SessionService['status']>>) => ({
+    ...v,
+    extracted: {},
+    evidence: [],
+    scores: {},
+    reference_id: '',
+  });
+
+  app.get<{ Params: { token: string } }>(
+    '/v1/capture/:token',
+    {
+      schema: {
+        tags: ['capture'],
+        summary: 'What the hosted capture page needs: checks, status, uploads so far, locale, redirect',
+        params: tokenParams,
+        response: { 200: sessionViewSchema, ...errorResponses(401) },
+      },
+    },
+    async (req) => {
+      const s = await sessions.fromCaptureToken(req.params.token);
+      return capturedView(await sessions.status(s.customer_id, s.id));
+    },
+  );
+
+  app.post<{ Params: { token: string } }>(
+    '/v1/capture/:token/submit',
+    {
+      schema: {
+        tags: ['capture'],
+        summary: 'Submit from the hosted capture page',
+        params: tokenParams,
+        response: { 202: sessionViewSchema, ...errorResponses(401, 409) },
+      },
+    },
+    async (req, reply) => {
+      const s = await sessions.fromCaptureToken(req.params.token);
+      return reply.code(202).send(capturedView(await sessions.submit(s.customer_id, s.id)));
+    },
+  );
+
+  // Back office: the review queue and manual decisions (portal).
+  const REVIEWERS = ['admin', 'operator', 'customer_admin'] as const;
+  app.get<{ Querystring: { status?: string; limit?: number } }>(
+    '/api/verification-sessions',
+    {
+      preHandler: ctx.guards.user(...REVIEWERS, 'support_agent', 'unit_user', 'am', 'kam'),
+      schema: {
+        tags: ['sessions'],
+        summary: 'Sessions visible to the user (e.g. the review queue with status=review)',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            status: sessionViewSchema.properties.status,
+            limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              items: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    id: { type: 'string' },
+                    customer_id: { type: 'string' },
+                    status: { type: 'string' },
+                    checks: { type: 'array', items: { type: 'string' } },
+                    reason_codes: { type: 'array', items: { type: 'string' } },
+                    scores: { type: 'object', additionalProperties: true },
+                    rule_version: { type: ['integer', 'null'] },
+                    created_at: { type: 'string' },
+                  },
+                },
+              },
+            },
+          },
+          ...errorResponses(401, 403),
+        },
+      },
+    },
+    async (req) => {
+      const params: unknown[] = [];
+      const scope = customerScopeSql(currentScope(req), 's.customer_id', params as never[]);
+      const status = req.query.status ? `AND s.status = $${params.push(req.query.status)}` : '';
+      const rows = await db.query<{
+        id: string;
+        customer_id: string;
+        status: string;
+        checks: string[];
+        reasons: Array<{ code: string }>;
+        result: { scores?: object } | null;
+        rule_version: number | null;
+        created_at: Date;
+      }>(
+        `SELECT s.id, s.customer_id, s.status, s.checks, s.reasons, s.result, s.rule_version, s.created_at
+           FROM verification_sessions s WHERE ${scope} ${status} ORDER BY s.created_at DESC, s.id DESC LIMIT ${req.query.limit ?? 50}`,
+        params as string[],
+      );
+      return {
+        items: rows.map((r) => ({
+          id: r.id,
+          customer_id: r.customer_id,
+          status: r.status,
+          checks: r.checks,
+          reason_codes: r.reasons.map((x) => x.code),
+          scores: r.result?.scores ?? {},
+          rule_version: r.rule_version,
+          created_at: new Date(r.created_at).toISOString(),
+        })),
+      };
+    },
+  );
+
+  app.post<{
+    Params: { id: string };
+    Body: { decision: 'approved' | 'declined' | 'resubmission_requested'; note?: string };
+  }>(
+    '/api/verification-sessions/:id/review',
+    {
+      preHandler: ctx.guards.user(...REVIEWERS),
+      schema: {
+        tags: ['sessions'],
+        summary: 'Manual review decision on a session in review; fires session.review_decided',
+        params: sessionParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['decision'],
+          properties: {
+            decision: { type: 'string', enum: ['approved', 'declined', 'resubmission_requested'] },
+            note: { type: 'string', maxLength: 1000 },
+          },
+        },
+        response: { 200: sessionViewSchema, ...errorResponses(401, 403, 404, 409) },
+      },
+    },
+    async (req) => {
+      const scope = currentScope(req);
+      const visible = async (customerId: string) => {
+        const params: unknown[] = [customerId];
+        const cond = customerScopeSql(scope, 'c.id', params as never[]);
+        return (
+          (await db.query(`SELECT 1 FROM customers c WHERE c.id = $1 AND ${cond}`, params as string[]))
+            .length > 0
+        );
+      };
+      return sessions.reviewDecision(
+        req.params.id,
+        req.body.decision,
+        req.body.note ?? null,
+        actorOf(req),
+        visible,
+      );
+    },
+  );
+
+  await decisionRoutes(app, ctx);
+  await webhookRoutes(app, ctx, webhooks);
+}

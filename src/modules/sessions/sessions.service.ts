@@ -1,0 +1,685 @@
+import type { Db } from '../../db/client.ts';
+import { decodeImage } from '../../ekyc/image.ts';
+import { CHECK_USAGE_KIND, recordUsageEvent } from '../../http/billable.ts';
+import { AppError, defineErrors } from '../../http/errors.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { sha256Hex } from '../../lib/hash.ts';
+import { newId, randomToken } from '../../lib/ids.ts';
+import { type Actor, recordAudit } from '../audit/audit.ts';
+import { type CheckName, type DecisionInput, decide, type Reason } from '../decisions/decide.ts';
+import { currentRules, rulesVersion } from '../decisions/decisions.repo.ts';
+import type { WebhookService } from '../webhooks/webhooks.service.ts';
+import { type AnalyzedFace, availableChecks, type Engines } from './engines.ts';
+
+export const sessionError = defineErrors({
+  ERR_CHECK_UNAVAILABLE: { status: 400, title: 'A requested check is not available on this service' },
+  ERR_CHECK_REQUIRED: { status: 400, title: "A check required by the customer's decision rules is missing" },
+  ERR_SESSION_NOT_FOUND: { status: 404, title: 'Verification session not found' },
+  ERR_SESSION_STATE: { status: 409, title: 'The session does not accept this in its current status' },
+  ERR_SESSION_INCOMPLETE: { status: 409, title: 'Uploads required by the requested checks are missing' },
+  ERR_UPLOAD_NOT_REQUESTED: {
+    status: 409,
+    title: "This upload belongs to a check the session didn't ask for",
+  },
+  ERR_UPLOAD_MISSING: { status: 400, title: 'Send the file as multipart/form-data part `file`' },
+  ERR_UPLOAD_INVALID: { status: 422, title: 'The uploaded file is not a usable image' },
+  ERR_CAPTURE_TOKEN: { status: 401, title: 'The capture link is invalid or has expired' },
+  ERR_REVIEW_STATE: { status: 409, title: 'Only a session in review can be decided' },
+  ERR_CURSOR: { status: 400, title: 'The pagination cursor is malformed' },
+});
+
+export type SessionStatus =
+  | 'created'
+  | 'collecting'
+  | 'processing'
+  | 'approved'
+  | 'declined'
+  | 'review'
+  | 'resubmission_requested'
+  | 'expired'
+  | 'abandoned';
+export type Slot = 'document_front' | 'document_back' | 'selfie' | 'liveness' | 'chip';
+const OPEN: SessionStatus[] = ['created', 'collecting', 'resubmission_requested'];
+const CAPTURE_TTL_MS = 60 * 60_000;
+
+export interface SessionRow {
+  id: string;
+  customer_id: string;
+  api_key_id: string | null;
+  reference_id: string;
+  checks: CheckName[];
+  status: SessionStatus;
+  locale: string;
+  redirect_url: string | null;
+  declared: { id_number?: string };
+  capture_expires_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  last_activity_at: Date;
+  submitted_at: Date | null;
+  completed_at: Date | null;
+  rule_version: number | null;
+  result: SessionResult | null;
+  reasons: Reason[];
+  subject_ref: string | null;
+  face_template_id: string | null;
+  review: { decision: string; note: string | null; by: string | null; at: string } | null;
+  erased_at: Date | null;
+}
+
+export interface SessionResult {
+  scores: Record<string, unknown>;
+  extracted: Record<string, unknown>;
+  evidence: Array<{ field: string; source: string }>;
+  errors: Record<string, string>;
+}
+
+const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
+
+export function createSessionService(deps: {
+  db: Db;
+  clock: Clock;
+  engines: Engines;
+  webhooks: WebhookService;
+  publicUrl: string;
+  /** Starts processing in the background (the job queue); without it, processing runs in-process. */
+  enqueueProcessing?: (sessionId: string) => Promise<void>;
+}) {
+  const { db, clock, engines, webhooks } = deps;
+  const inflight = new Map<string, Promise<void>>();
+
+  async function get(customerId: string, id: string): Promise<SessionRow> {
+    const [row] = await db.query<SessionRow>(
+      'SELECT * FROM verification_sessions WHERE id = $1 AND customer_id = $2',
+      [id, customerId],
+    );
+    if (!row) throw sessionError('ERR_SESSION_NOT_FOUND');
+    return row;
+  }
+
+  async function ttlMinutes(customerId: string) {
+    return (await currentRules(db, customerId)).rules.session_ttl_minutes;
+  }
+
+  async function view(row: SessionRow) {
+    const ttl = await ttlMinutes(row.customer_id);
+    const uploads = await db.query<{ slot: string; created_at: Date }>(
+      'SELECT slot, created_at FROM session_uploads WHERE session_id = $1 ORDER BY slot',
+      [row.id],
+    );
+    return {
+      id: row.id,
+      reference_id: row.reference_id,
+      status: row.status,
+      checks: row.checks,
+      locale: row.locale,
+      redirect_url: row.redirect_url,
+      created_at: iso(row.created_at),
+      updated_at: iso(row.updated_at),
+      expires_at: OPEN.includes(row.status)
+        ? iso(new Date(new Date(row.last_activity_at).getTime() + ttl * 60_000))
+        : null,
+      submitted_at: iso(row.submitted_at),
+      completed_at: iso(row.completed_at),
+      uploads: uploads.map((u) => ({ slot: u.slot, uploaded_at: iso(u.created_at) })),
+      decision: row.rule_version === null ? null : { rule_version: row.rule_version, reasons: row.reasons },
+      reason_codes: row.reasons.map((r) => r.code),
+      scores: row.result?.scores ?? {},
+      extracted: row.result?.extracted ?? {},
+      evidence: row.result?.evidence ?? [],
+      review: row.review,
+      erased: row.erased_at !== null,
+    };
+  }
+
+  async function touch(tx: Db, id: string, status?: SessionStatus) {
+    const now = clock.now();
+    await tx.query(
+      `UPDATE verification_sessions SET last_activity_at = $2, updated_at = $2,
+         status = CASE WHEN $3::text IS NOT NULL THEN $3::text
+                       WHEN status IN ('created', 'resubmission_requested') THEN 'collecting' ELSE status END
+       WHERE id = $1`,
+      [id, now, status ?? null],
+    );
+  }
+
+  function requiredSlots(checks: CheckName[]): Slot[][] {
+    // Each inner list: at least one of these slots must be present.
+    const need: Slot[][] = [];
+    if (checks.includes('document')) need.push(['document_front']);
+    if (checks.includes('face')) need.push(['selfie'], ['document_front', 'chip']);
+    if (checks.includes('liveness')) need.push(['liveness']);
+    if (checks.includes('chip')) need.push(['chip']);
+    return need;
+  }
+
+  function slotAllowed(checks: CheckName[], slot: Slot): boolean {
+    switch (slot) {
+      case 'document_front':
+        return checks.includes('document') || checks.includes('face');
+      case 'document_back':
+        return checks.includes('document');
+      case 'selfie':
+        return checks.includes('face') || checks.includes('liveness');
+      case 'liveness':
+        return checks.includes('liveness');
+      case 'chip':
+        return checks.includes('chip');
+    }
+  }
+
+  async function openSession(customerId: string, id: string): Promise<SessionRow> {
+    const s = await get(customerId, id);
+    if (!OPEN.includes(s.status)) {
+      throw sessionError('ERR_SESSION_STATE', `The session is ${s.status}`, { session_status: s.status });
+    }
+    const ttl = await ttlMinutes(customerId);
+    if (new Date(s.last_activity_at).getTime() + ttl * 60_000 <= clock.now().getTime()) {
+      await expireOne(s);
+      throw sessionError('ERR_SESSION_STATE', 'The session is expired', { session_status: 'expired' });
+    }
+    return s;
+  }
+
+  async function expireOne(s: SessionRow): Promise<boolean> {
+    return db.transaction(async (tx) => {
+      const rows = await tx.query(
+        `UPDATE verification_sessions SET status = 'expired', updated_at = $2, completed_at = $2
+          WHERE id = $1 AND status IN ('created', 'collecting', 'resubmission_requested') RETURNING id`,
+        [s.id, clock.now()],
+      );
+      if (rows.length === 0) return false;
+      await webhooks.enqueue(tx, s.customer_id, 'session.expired', {
+        session_id: s.id,
+        reference_id: s.reference_id,
+        status: 'expired',
+      });
+      return true;
+    });
+  }
+
+  const service = {
+    available: () => availableChecks(engines),
+
+    async create(
+      client: { customerId: string; keyId: string | null },
+      input: {
+        reference_id: string;
+        checks: CheckName[];
+        redirect_url?: string;
+        locale?: string;
+        id_number?: string;
+      },
+    ) {
+      const available = availableChecks(engines);
+      const checks = [...new Set(input.checks)];
+      const missing = checks.filter((c) => !available.includes(c));
+      if (missing.length > 0) {
+        throw sessionError(
+          'ERR_CHECK_UNAVAILABLE',
+          `Not available: ${missing.join(', ')}; available: ${available.join(', ') || 'none'}`,
+          { errors: missing.map((c) => ({ path: 'body.checks', message: `${c} is not available` })) },
+        );
+      }
+      const rules = await currentRules(db, client.customerId);
+      const lacking = rules.rules.required_checks.filter((c) => !checks.includes(c));
+      if (lacking.length > 0) {
+        throw sessionError('ERR_CHECK_REQUIRED', `Required: ${lacking.join(', ')}`, { required: lacking });
+      }
+      const now = clock.now();
+      const id = newId('ses');
+      const token = `cap_${randomToken(24)}`;
+      await db.transaction(async (tx) => {
+        await tx.query(
+          `INSERT INTO verification_sessions (id, customer_id, api_key_id, reference_id, checks, status, locale, redirect_url,
+             declared, capture_token_hash, capture_expires_at, created_at, updated_at, last_activity_at)
+           VALUES ($1, $2, $3, $4, $5, 'created', $6, $7, $8, $9, $10, $11, $11, $11)`,
+          [
+            id,
+            client.customerId,
+            client.keyId,
+            input.reference_id,
+            JSON.stringify(checks),
+            input.locale ?? 'vi',
+            input.redirect_url ?? null,
+            JSON.stringify(input.id_number ? { id_number: input.id_number } : {}),
+            sha256Hex(token),
+            new Date(now.getTime() + CAPTURE_TTL_MS),
+            now,
+          ],
+        );
+      });
+      return {
+        id,
+        status: 'created' as const,
+        checks,
+        capture_url: `${deps.publicUrl.replace(/\/$/, '')}/capture/${token}`,
+        capture_token_expires_at: iso(new Date(now.getTime() + CAPTURE_TTL_MS)),
+        expires_at: iso(new Date(now.getTime() + rules.rules.session_ttl_minutes * 60_000)),
+      };
+    },
+
+    async fromCaptureToken(token: string): Promise<SessionRow> {
+      const [row] = await db.query<SessionRow>(
+        'SELECT * FROM verification_sessions WHERE capture_token_hash = $1',
+        [sha256Hex(token)],
+      );
+      if (
+        !row ||
+        !row.capture_expires_at ||
+        new Date(row.capture_expires_at) <= clock.now() ||
+        row.erased_at
+      ) {
+        throw sessionError('ERR_CAPTURE_TOKEN');
+      }
+      return row;
+    },
+
+    async status(customerId: string, id: string) {
+      return view(await get(customerId, id));
+    },
+
+    async list(
+      customerId: string,
+      q: { status?: SessionStatus; from?: string; to?: string; cursor?: string; limit?: number },
+    ) {
+      const params: unknown[] = [customerId];
+      const where = ['customer_id = $1'];
+      if (q.status) where.push(`status = $${params.push(q.status)}`);
+      if (q.from) where.push(`created_at >= $${params.push(new Date(q.from))}`);
+      if (q.to) where.push(`created_at < $${params.push(new Date(q.to))}`);
+      if (q.cursor) {
+        let c: { t: string; i: string };
+        try {
+          c = JSON.parse(Buffer.from(q.cursor, 'base64url').toString('utf8'));
+          if (typeof c.t !== 'string' || typeof c.i !== 'string' || Number.isNaN(Date.parse(c.t)))
+            throw new Error();
+        } catch {
+          throw sessionError('ERR_CURSOR');
+        }
+        where.push(`(created_at, id) < ($${params.push(new Date(c.t))}, $${params.push(c.i)})`);
+      }
+      const limit = q.limit ?? 50;
+      const rows = await db.query<SessionRow>(
+        `SELECT * FROM verification_sessions WHERE ${where.join(' AND ')}
+          ORDER BY created_at DESC, id DESC LIMIT ${limit + 1}`,
+        params as string[],
+      );
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        items: page.map((r) => ({
+          id: r.id,
+          reference_id: r.reference_id,
+          status: r.status,
+          checks: r.checks,
+          reason_codes: r.reasons.map((x) => x.code),
+          created_at: iso(r.created_at),
+          completed_at: iso(r.completed_at),
+        })),
+        next_cursor:
+          rows.length > limit && last
+            ? Buffer.from(JSON.stringify({ t: iso(last.created_at), i: last.id })).toString('base64url')
+            : null,
+      };
+    },
+
+    /** Validates and stores one upload at once: a bad image is refused now, not at processing. */
+    async upload(
+      customerId: string,
+      id: string,
+      slot: Slot,
+      content: Buffer,
+      contentType: string,
+      meta: object = {},
+    ) {
+      const s = await openSession(customerId, id);
+      if (!slotAllowed(s.checks, slot)) {
+        throw sessionError(
+          'ERR_UPLOAD_NOT_REQUESTED',
+          `${slot} is not used by checks ${s.checks.join(', ')}`,
+        );
+      }
+      if (slot !== 'chip' && slot !== 'liveness') {
+        try {
+          await decodeImage(content, { maxSide: 1600, minSide: 48 });
+        } catch (e) {
+          if (e instanceof AppError && e.status < 500) {
+            throw sessionError('ERR_UPLOAD_INVALID', `${slot}: ${e.detail ?? e.title}`, {
+              cause_code: e.code,
+            });
+          }
+          throw e;
+        }
+      }
+      await db.transaction(async (tx) => {
+        await tx.query(
+          `INSERT INTO session_uploads (session_id, slot, content, content_type, sha256, meta, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (session_id, slot) DO UPDATE SET content = EXCLUDED.content, content_type = EXCLUDED.content_type,
+             sha256 = EXCLUDED.sha256, meta = EXCLUDED.meta, created_at = EXCLUDED.created_at`,
+          [id, slot, content, contentType, sha256Hex(content), JSON.stringify(meta), clock.now()],
+        );
+        await touch(tx, id);
+      });
+      return view(await get(customerId, id));
+    },
+
+    async submit(customerId: string, id: string) {
+      const s = await openSession(customerId, id);
+      const have = new Set(
+        (await db.query<{ slot: Slot }>('SELECT slot FROM session_uploads WHERE session_id = $1', [id])).map(
+          (r) => r.slot,
+        ),
+      );
+      const missing = requiredSlots(s.checks).filter((any) => !any.some((x) => have.has(x)));
+      if (missing.length > 0) {
+        throw sessionError(
+          'ERR_SESSION_INCOMPLETE',
+          `Missing: ${missing.map((m) => m.join(' or ')).join(', ')}`,
+          {
+            errors: missing.map((m) => ({ path: m.join('|'), message: 'upload missing' })),
+          },
+        );
+      }
+      const now = clock.now();
+      const rows = await db.query(
+        `UPDATE verification_sessions SET status = 'processing', submitted_at = $2, updated_at = $2, last_activity_at = $2
+          WHERE id = $1 AND status IN ('created', 'collecting', 'resubmission_requested') RETURNING id`,
+        [id, now],
+      );
+      if (rows.length === 0) throw sessionError('ERR_SESSION_STATE');
+      if (deps.enqueueProcessing) await deps.enqueueProcessing(id);
+      else void service.process(id).catch(() => {});
+      return view(await get(customerId, id));
+    },
+
+    /**
+     * Runs the checks of a submitted session and decides. Idempotent (a job may run twice): only a
+     * session still `processing` is decided, and usage events have one id per session and check.
+     */
+    process(id: string): Promise<void> {
+      const running = inflight.get(id);
+      if (running) return running;
+      const p = runProcessing(id).finally(() => inflight.delete(id));
+      inflight.set(id, p);
+      return p;
+    },
+
+    /** Manual review from the portal: approve, decline or ask for a resubmission. */
+    async reviewDecision(
+      sessionId: string,
+      decision: 'approved' | 'declined' | 'resubmission_requested',
+      note: string | null,
+      actor: Actor,
+      visible: (customerId: string) => Promise<boolean>,
+    ) {
+      const [s] = await db.query<SessionRow>('SELECT * FROM verification_sessions WHERE id = $1', [
+        sessionId,
+      ]);
+      if (!s || !(await visible(s.customer_id))) throw sessionError('ERR_SESSION_NOT_FOUND');
+      if (s.status !== 'review') throw sessionError('ERR_REVIEW_STATE', `The session is ${s.status}`);
+      const now = clock.now();
+      const review = { decision, note, by: actor.id, at: now.toISOString() };
+      await db.transaction(async (tx) => {
+        const rows = await tx.query(
+          `UPDATE verification_sessions SET status = $2, review = $3, updated_at = $4, completed_at = $4,
+             last_activity_at = $4 WHERE id = $1 AND status = 'review' RETURNING id`,
+          [sessionId, decision, JSON.stringify(review), now],
+        );
+        if (rows.length === 0) throw sessionError('ERR_REVIEW_STATE');
+        await recordAudit(tx, actor, {
+          action: 'session.review_decided',
+          entityType: 'verification_session',
+          entityId: sessionId,
+          customerId: s.customer_id,
+          details: { decision },
+        });
+        await webhooks.enqueue(tx, s.customer_id, 'session.review_decided', {
+          session_id: sessionId,
+          reference_id: s.reference_id,
+          status: decision,
+          reason_codes: s.reasons.map((r) => r.code),
+        });
+      });
+      webhooks.notifyEnqueued();
+      if (decision === 'approved') await enrollFace(s);
+      return view(await get(s.customer_id, sessionId));
+    },
+
+    /** Erasure (data subject right): uploads, extracted data and the face template go; the usage events and an anonymous audit line stay. */
+    async erase(customerId: string, id: string, actor: Actor) {
+      const s = await get(customerId, id);
+      await db.transaction(async (tx) => {
+        await tx.query('DELETE FROM session_uploads WHERE session_id = $1', [id]);
+        await tx.query(
+          `UPDATE verification_sessions SET result = NULL, declared = '{}', reference_id = '', subject_ref = NULL,
+             capture_token_hash = NULL, capture_expires_at = NULL, redirect_url = NULL, review = NULL, erased_at = $2,
+             updated_at = $2, status = CASE WHEN status IN ('created', 'collecting', 'processing', 'resubmission_requested')
+               THEN 'abandoned' ELSE status END
+           WHERE id = $1`,
+          [id, clock.now()],
+        );
+        await recordAudit(tx, actor, {
+          action: 'session.erased',
+          entityType: 'verification_session',
+          entityId: id,
+          customerId,
+        });
+      });
+      if (s.face_template_id && engines.face?.templates)
+        await engines.face.templates.remove(customerId, s.face_template_id);
+    },
+
+    /** Expires open sessions idle longer than their customer's `session_ttl_minutes`. */
+    async expireIdle(): Promise<number> {
+      const now = clock.now();
+      const candidates = await db.query<SessionRow>(
+        `SELECT * FROM verification_sessions WHERE status IN ('created', 'collecting', 'resubmission_requested')
+           AND last_activity_at < $1 ORDER BY last_activity_at LIMIT 500`,
+        [new Date(now.getTime() - 5 * 60_000)],
+      );
+      const ttl = new Map<string, number>();
+      let n = 0;
+      for (const s of candidates) {
+        if (!ttl.has(s.customer_id)) ttl.set(s.customer_id, await ttlMinutes(s.customer_id));
+        if (new Date(s.last_activity_at).getTime() + ttl.get(s.customer_id)! * 60_000 > now.getTime())
+          continue;
+        if (await expireOne(s)) n++;
+      }
+      if (n > 0) webhooks.notifyEnqueued();
+      return n;
+    },
+  };
+
+  async function enrollFace(s: SessionRow) {
+    const tpl = engines.face?.templates;
+    if (!tpl || !s.subject_ref || s.face_template_id) return;
+    const [up] = await db.query<{ content: Buffer }>(
+      "SELECT content FROM session_uploads WHERE session_id = $1 AND slot = 'selfie'",
+      [s.id],
+    );
+    if (!up || !engines.face) return;
+    try {
+      const f = await engines.face.analyze(Buffer.from(up.content), 'selfie');
+      const { id } = await tpl.enroll(s.customer_id, s.subject_ref, f.descriptor);
+      await db.query('UPDATE verification_sessions SET face_template_id = $2 WHERE id = $1', [s.id, id]);
+    } catch {
+      // No template: the duplicate rule just cannot see this face later.
+    }
+  }
+
+  const codeOf = (e: unknown) =>
+    e instanceof AppError && e.status < 500 ? e.code.replace(/^ERR_/, '') : null;
+
+  async function runProcessing(id: string): Promise<void> {
+    const [s] = await db.query<SessionRow>(
+      "SELECT * FROM verification_sessions WHERE id = $1 AND status = 'processing'",
+      [id],
+    );
+    if (!s) return;
+    const uploads = new Map(
+      (
+        await db.query<{ slot: Slot; content: Buffer }>(
+          'SELECT slot, content FROM session_uploads WHERE session_id = $1',
+          [id],
+        )
+      ).map((u) => [u.slot, Buffer.from(u.content)]),
+    );
+    const rules = await currentRules(db, s.customer_id);
+    const input: DecisionInput = { checks: s.checks };
+    const result: SessionResult = { scores: {}, extracted: {}, evidence: [], errors: {} };
+    const extracted = (field: string, value: unknown, source: string) => {
+      if (value === null || value === undefined || value === '' || field in result.extracted) return;
+      result.extracted[field] = value;
+      result.evidence.push({ field, source });
+    };
+
+    let chipFace: Buffer | null = null;
+    if (s.checks.includes('chip') && engines.chip) {
+      try {
+        const body = JSON.parse(uploads.get('chip')?.toString('utf8') ?? '{}') as Record<string, unknown>;
+        const r = await engines.chip.verify(body);
+        input.chip = { checks: r.checks };
+        result.scores.chip = { checks: r.checks };
+        const dg13 = r.data.dg13;
+        const mrz = r.data.mrz;
+        extracted('id_number', dg13?.id_number, 'chip.dg13');
+        extracted('full_name', dg13?.full_name, 'chip.dg13');
+        extracted('date_of_birth', dg13?.date_of_birth, 'chip.dg13');
+        extracted('document_number', mrz?.document_number, 'chip.dg1');
+        extracted(
+          'full_name',
+          mrz ? [mrz.surname, mrz.given_names].filter(Boolean).join(' ') : null,
+          'chip.dg1',
+        );
+        extracted('date_of_birth', mrz?.date_of_birth, 'chip.dg1');
+        extracted('date_of_expiry', dg13?.date_of_expiry ?? mrz?.date_of_expiry, 'chip');
+        extracted('sex', dg13?.sex ?? mrz?.sex, 'chip');
+        extracted('nationality', mrz?.nationality, 'chip.dg1');
+        if (r.data.face_image) chipFace = Buffer.from(r.data.face_image, 'base64');
+      } catch (e) {
+        const code = codeOf(e);
+        if (!code) throw e;
+        input.chip = { checks: [], error: `CHIP_${code.replace(/^CHIP_/, '')}` };
+        result.errors.chip = code;
+      }
+    }
+
+    if (s.checks.includes('document') && engines.document) {
+      try {
+        const front = uploads.get('document_front');
+        if (!front) throw sessionError('ERR_SESSION_INCOMPLETE');
+        const r = await engines.document.read(front, uploads.get('document_back'));
+        input.document = {
+          readable: true,
+          expired: r.expired ?? null,
+          quality_issues: r.quality_issues ?? [],
+        };
+        result.scores.document = { quality_issues: r.quality_issues ?? [], expired: r.expired ?? null };
+        for (const [k, v] of Object.entries(r.fields)) extracted(k, v, `document.${r.sources?.[k] ?? 'ocr'}`);
+      } catch (e) {
+        const code = codeOf(e);
+        if (!code) throw e;
+        input.document = { readable: false, expired: null, quality_issues: [], error: code };
+        result.errors.document = code;
+      }
+    }
+
+    let selfie: AnalyzedFace | null = null;
+    if (s.checks.includes('face') && engines.face) {
+      const face = engines.face;
+      let side = 'selfie';
+      try {
+        selfie = await face.analyze(uploads.get('selfie')!, 'selfie');
+        const front = uploads.get('document_front');
+        const refSource = front ? 'document_front' : 'chip.dg2';
+        side = refSource;
+        const ref = front
+          ? await face.analyze(front, 'document')
+          : chipFace
+            ? await face.analyze(chipFace, 'document')
+            : null;
+        if (!ref) throw sessionError('ERR_SESSION_INCOMPLETE', 'no reference face');
+        const c = face.compare(selfie, ref);
+        input.face = { similarity: c.similarity, quality_issues: selfie.quality.issues };
+        result.scores.face = {
+          similarity: c.similarity,
+          threshold: c.threshold,
+          match: c.match,
+          reference: refSource,
+          selfie_quality_issues: selfie.quality.issues,
+        };
+        result.evidence.push({ field: 'face', source: refSource });
+      } catch (e) {
+        const code = codeOf(e);
+        if (!code) throw e;
+        const reason = `${code}${side === 'selfie' ? '_SELFIE' : '_REFERENCE'}`;
+        input.face = { similarity: null, quality_issues: [], error: reason };
+        result.errors.face = reason;
+      }
+    }
+
+    const idNumber = (result.extracted.id_number as string | undefined) ?? s.declared.id_number;
+    if (!result.extracted.id_number && s.declared.id_number) {
+      result.evidence.push({ field: 'id_number', source: 'declared' });
+    }
+    const subjectRef = idNumber ? `sub_${sha256Hex(`${s.customer_id}:${idNumber}`).slice(0, 32)}` : null;
+    if (selfie && engines.face?.templates && s.checks.includes('face')) {
+      const hits = await engines.face.templates.findDuplicates(s.customer_id, selfie.descriptor, {
+        threshold: rules.rules.duplicate_face.min_similarity,
+        ...(subjectRef ? { excludeSubject: subjectRef } : {}),
+        limit: 3,
+      });
+      input.duplicates = hits;
+      if (hits.length > 0)
+        result.scores.duplicate_face = { matches: hits.length, best_similarity: hits[0]!.similarity };
+    }
+
+    const decision = decide(input, rules.rules);
+    const now = clock.now();
+    const decided = await db.transaction(async (tx) => {
+      const rows = await tx.query(
+        `UPDATE verification_sessions SET status = $2, result = $3, reasons = $4, rule_version = $5, subject_ref = $6,
+           completed_at = $7, updated_at = $7 WHERE id = $1 AND status = 'processing' RETURNING id`,
+        [
+          id,
+          decision.status,
+          JSON.stringify(result),
+          JSON.stringify(decision.reasons),
+          rules.version,
+          subjectRef,
+          now,
+        ],
+      );
+      if (rows.length === 0) return false;
+      // One usage event per check run: the same as the single calls it replaces.
+      for (const c of s.checks) {
+        await recordUsageEvent(tx, {
+          customerId: s.customer_id,
+          apiKeyId: s.api_key_id,
+          requestId: `${id}.${c}.${s.submitted_at ? new Date(s.submitted_at).getTime() : 0}`,
+          kind: CHECK_USAGE_KIND[c] ?? c,
+          at: now,
+        });
+      }
+      await webhooks.enqueue(tx, s.customer_id, 'session.completed', {
+        session_id: id,
+        reference_id: s.reference_id,
+        status: decision.status,
+        reason_codes: decision.reasons.map((r) => r.code),
+        rule_version: rules.version,
+      });
+      return true;
+    });
+    if (!decided) return;
+    webhooks.notifyEnqueued();
+    if (decision.status === 'approved' && selfie && subjectRef && engines.face?.templates) {
+      const { id: tid } = await engines.face.templates.enroll(s.customer_id, subjectRef, selfie.descriptor);
+      await db.query('UPDATE verification_sessions SET face_template_id = $2 WHERE id = $1', [id, tid]);
+    }
+  }
+
+  return Object.assign(service, { ruleVersion: (c: string, v: number) => rulesVersion(db, c, v) });
+}
+export type SessionService = ReturnType<typeof createSessionService>;

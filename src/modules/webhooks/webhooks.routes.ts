@@ -1,0 +1,221 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../http/context.ts';
+import { errorResponses, idParam } from '../../http/schemas.ts';
+import { WEBHOOK_EVENTS, type WebhookService } from './webhooks.service.ts';
+
+const endpointSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    url: { type: 'string' },
+    events: { type: 'array', items: { type: 'string' } },
+    enabled: { type: 'boolean' },
+    disabled_at: { type: ['string', 'null'] },
+    disabled_reason: { type: ['string', 'null'] },
+    secret_rotating_until: {
+      type: ['string', 'null'],
+      description: 'Until then deliveries carry two signatures',
+    },
+    created_at: { type: 'string' },
+  },
+} as const;
+const withSecret = {
+  type: 'object',
+  description: 'The signing `secret` is shown only in this answer.',
+  properties: { endpoint: endpointSchema, secret: { type: 'string' } },
+} as const;
+const events = {
+  type: 'array',
+  minItems: 1,
+  uniqueItems: true,
+  items: { type: 'string', enum: WEBHOOK_EVENTS.filter((e) => e !== 'webhook.test') },
+} as const;
+const url = { type: 'string', maxLength: 2000, pattern: '^https?://' } as const;
+
+/** Webhook endpoints of the calling customer, their delivery log, redelivery and test events. */
+export async function webhookRoutes(app: FastifyInstance, ctx: AppContext, webhooks: WebhookService) {
+  const opts = { preHandler: ctx.guards.apiClient };
+  const security = [{ bearerAuth: [] }];
+  const tags = ['webhooks'];
+  const cid = (req: { apiClient?: { customerId: string } }) => req.apiClient!.customerId;
+  const params = idParam('id', 'whe');
+
+  app.post<{ Body: { url: string; events?: string[] } }>(
+    '/v1/webhooks',
+    {
+      ...opts,
+      schema: {
+        tags,
+        security,
+        summary: 'Add a webhook endpoint; the signing secret is returned once',
+        body: { type: 'object', additionalProperties: false, required: ['url'], properties: { url, events } },
+        response: { 201: withSecret, ...errorResponses(401, 409, 429) },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await webhooks.create(cid(req), req.body)),
+  );
+
+  app.get(
+    '/v1/webhooks',
+    {
+      ...opts,
+      schema: {
+        tags,
+        security,
+        summary: 'Your webhook endpoints',
+        response: {
+          200: { type: 'object', properties: { items: { type: 'array', items: endpointSchema } } },
+          ...errorResponses(401, 429),
+        },
+      },
+    },
+    async (req) => ({ items: await webhooks.list(cid(req)) }),
+  );
+
+  app.patch<{ Params: { id: string }; Body: { url?: string; events?: string[]; enabled?: boolean } }>(
+    '/v1/webhooks/:id',
+    {
+      ...opts,
+      schema: {
+        tags,
+        security,
+        summary: 'Change the URL or events, or enable again after it was disabled',
+        params,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { url, events, enabled: { type: 'boolean' } },
+        },
+        response: { 200: endpointSchema, ...errorResponses(401, 404, 429) },
+      },
+    },
+    async (req) => webhooks.update(cid(req), req.params.id, req.body),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/v1/webhooks/:id',
+    {
+      ...opts,
+      schema: {
+        tags,
+        security,
+        summary: 'Remove an endpoint',
+        params,
+        response: { 204: { type: 'null' }, ...errorResponses(401, 404, 429) },
+      },
+    },
+    async (req, reply) => {
+      await webhooks.remove(cid(req), req.params.id);
+      return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/webhooks/:id/rotate-secret',
+    {
+      ...opts,
+      schema: {
+        tags,
+        security,
+        summary: 'New signing secret; the previous one keeps signing for 24 h (two signatures per delivery)',
+        params,
+        response: { 200: withSecret, ...errorResponses(401, 404, 429) },
+      },
+    },
+    async (req) => webhooks.rotateSecret(cid(req), req.params.id),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/webhooks/:id/test',
+    {
+      ...opts,
+      schema: {
+        tags,
+        security,
+        summary: 'Send a `webhook.test` event to this endpoint now',
+        params,
+        response: {
+          202: {
+            type: 'object',
+            properties: { eventId: { type: 'string' }, deliveries: { type: 'integer' } },
+          },
+          ...errorResponses(401, 404, 429),
+        },
+      },
+    },
+    async (req, reply) => reply.code(202).send(await webhooks.sendTest(cid(req), req.params.id)),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/webhooks/:id/deliveries',
+    {
+      ...opts,
+      schema: {
+        tags,
+        security,
+        summary: 'Delivery log: each event, its attempts and the response codes',
+        params,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              items: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    id: { type: 'string' },
+                    event_id: { type: 'string' },
+                    event_type: { type: 'string' },
+                    status: { type: 'string', enum: ['pending', 'delivering', 'delivered', 'failed'] },
+                    attempts: { type: 'integer' },
+                    next_attempt_at: { type: ['string', 'null'] },
+                    last_status_code: { type: ['integer', 'null'] },
+                    last_error: { type: ['string', 'null'] },
+                    created_at: { type: 'string' },
+                    delivered_at: { type: ['string', 'null'] },
+                    log: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        properties: {
+                          at: { type: 'string' },
+                          status_code: { type: ['integer', 'null'] },
+                          error: { type: ['string', 'null'] },
+                          duration_ms: { type: 'integer' },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          ...errorResponses(401, 404, 429),
+        },
+      },
+    },
+    async (req) => ({ items: await webhooks.deliveries(cid(req), req.params.id) }),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/webhooks/deliveries/:id/redeliver',
+    {
+      ...opts,
+      schema: {
+        tags,
+        security,
+        summary: 'Send a delivery again now',
+        params: idParam('id', 'whd'),
+        response: {
+          202: { type: 'object', properties: { id: { type: 'string' } } },
+          ...errorResponses(401, 404, 429),
+        },
+      },
+    },
+    async (req, reply) => {
+      await webhooks.redeliver(cid(req), req.params.id);
+      return reply.code(202).send({ id: req.params.id });
+    },
+  );
+}
