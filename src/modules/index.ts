@@ -5,10 +5,14 @@ import { authRoutes } from './accounts/auth.routes.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
 import { billingRoutes } from './billing/billing.routes.ts';
 import { chipRoutes } from './chip/chip.routes.ts';
+import { contractRoutes } from './contracts/contracts.routes.ts';
 import { customerRoutes } from './customers/customers.routes.ts';
 import { faceRoutes } from './faces/faces.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
+import { livenessRoutes } from './liveness/liveness.routes.ts';
 import { publicApiRoutes } from './sessions/sessions.routes.ts';
+import { supportRoutes } from './support/support.routes.ts';
+import { webRoutes } from './web/web.routes.ts';
 
 /** Every route module, in one list: a new module is one file and one line here. */
 export const routeModules: Array<(app: FastifyInstance, ctx: AppContext) => Promise<void>> = [
@@ -16,9 +20,13 @@ export const routeModules: Array<(app: FastifyInstance, ctx: AppContext) => Prom
   healthRoutes,
   authRoutes,
   customerRoutes,
+  contractRoutes,
   apiKeyRoutes,
   auditRoutes,
   billingRoutes,
   faceRoutes,
+  livenessRoutes,
   chipRoutes,
+  supportRoutes,
+  webRoutes,
 ];
