@@ -1,7 +1,6 @@
 import type { AppContext } from '../http/context.ts';
 import { billingJobs } from '../modules/billing/billing.routes.ts';
 import { contractJobs } from '../modules/contracts/contracts.routes.ts';
-import { supportJobs } from '../modules/support/support.jobs.ts';
 import { publicApiJobs } from '../modules/sessions/sessions.routes.ts';
 import type { JobDefinition } from './queue.ts';
 
@@ -15,9 +14,8 @@ export function jobDefinitions(ctx: AppContext): JobDefinition[] {
         await ctx.notifier.deliverPending();
       },
     },
-    ...supportJobs(ctx),
     ...billingJobs(ctx), // monthly run 00:05 on the 1st (local), drafts auto-finalize hourly
-    ...publicApiJobs(ctx),
+    ...publicApiJobs(ctx), // session processing and expiry, webhook delivery, idempotency purge
     { name: 'contracts-daily', cron: '5 0 * * *', handle: contractJobs(ctx).daily },
     { name: 'contracts-escalate', cron: '*/15 * * * *', handle: contractJobs(ctx).escalate },
   ];

@@ -11,8 +11,6 @@ import { faceRoutes } from './faces/faces.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
 import { livenessRoutes } from './liveness/liveness.routes.ts';
 import { publicApiRoutes } from './sessions/sessions.routes.ts';
-import { supportRoutes } from './support/support.routes.ts';
-import { webRoutes } from './web/web.routes.ts';
 
 /** Every route module, in one list: a new module is one file and one line here. */
 export const routeModules: Array<(app: FastifyInstance, ctx: AppContext) => Promise<void>> = [
@@ -27,6 +25,4 @@ export const routeModules: Array<(app: FastifyInstance, ctx: AppContext) => Prom
   faceRoutes,
   livenessRoutes,
   chipRoutes,
-  supportRoutes,
-  webRoutes,
 ];
