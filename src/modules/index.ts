@@ -11,6 +11,7 @@ import { faceRoutes } from './faces/faces.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
 import { livenessRoutes } from './liveness/liveness.routes.ts';
 import { publicApiRoutes } from './sessions/sessions.routes.ts';
+import { webRoutes } from './web/web.routes.ts';
 
 /** Every route module, in one list: a new module is one file and one line here. */
 export const routeModules: Array<(app: FastifyInstance, ctx: AppContext) => Promise<void>> = [
@@ -25,4 +26,5 @@ export const routeModules: Array<(app: FastifyInstance, ctx: AppContext) => Prom
   faceRoutes,
   livenessRoutes,
   chipRoutes,
+  webRoutes,
 ];

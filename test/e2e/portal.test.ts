@@ -1,0 +1,203 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import {
+  a11yProblems,
+  type Browser,
+  DEMO_PASSWORD,
+  launchBrowser,
+  loginAs,
+  type Server,
+  screenshot,
+  startServer,
+} from './harness.ts';
+
+/** Every demo role, what its menu must and must not show. */
+const ROLES = [
+  { email: 'admin@ekyc.local', role: 'admin', sees: ['Khách hàng', 'Nhật ký kiểm toán'], not: ['Khóa API'] },
+  { email: 'operator@ekyc.local', role: 'operator', sees: ['Khách hàng'], not: ['Nhật ký kiểm toán'] },
+  { email: 'support@ekyc.local', role: 'support_agent', sees: ['Khách hàng'], not: ['Nhật ký kiểm toán'] },
+  { email: 'am@ekyc.local', role: 'am', sees: ['Khách hàng'], not: ['Nhật ký kiểm toán', 'Khóa API'] },
+  { email: 'kam@ekyc.local', role: 'kam', sees: ['Khách hàng'], not: ['Nhật ký kiểm toán'] },
+  { email: 'ctkv1@ekyc.local', role: 'unit_user', sees: ['Khách hàng'], not: ['Nhật ký kiểm toán'] },
+  { email: 'ttcntt@ekyc.local', role: 'unit_user_it', sees: ['Khách hàng'], not: ['Nhật ký kiểm toán'] },
+  { email: 'agent1@ekyc.local', role: 'agent_user', sees: ['Khách hàng'], not: ['Nhật ký kiểm toán'] },
+  {
+    email: 'admin@demobank.vn',
+    role: 'customer_admin',
+    sees: ['Khóa API'],
+    not: ['Khách hàng', 'Nhật ký kiểm toán'],
+  },
+] as const;
+
+async function navLabels(page: Page): Promise<string[]> {
+  return (await page.getByRole('navigation').getByRole('link').allTextContents()).map((s) => s.trim());
+}
+
+describe('portal in Chromium', () => {
+  let server: Server;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+    page = await browser.newPage();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('every demo role logs in and lands on its overview, with its own menu and no console errors', async () => {
+    for (const r of ROLES) {
+      browser.errors.length = 0;
+      await loginAs(page, server.url, r.email);
+      await page.waitForLoadState('networkidle');
+      const h1 = await page.getByRole('heading', { level: 1 }).textContent();
+      assert.match(h1 ?? '', /^Xin chào, /, r.email);
+      const labels = await navLabels(page);
+      for (const s of r.sees)
+        assert.ok(labels.includes(s), `${r.role} should see ${s}: ${labels.join(', ')}`);
+      for (const s of r.not) assert.ok(!labels.includes(s), `${r.role} should not see ${s}`);
+      assert.equal(await page.locator('.alert-error').count(), 0, `${r.role}: an API error is shown`);
+      await screenshot(page, `landing-${r.role}`);
+      assert.deepEqual(await a11yProblems(page), [], `${r.role} accessibility`);
+      assert.deepEqual(browser.errors, [], `${r.role} console errors`);
+    }
+  });
+
+  test('a wrong password shows the API message, and the login form works from the keyboard alone', async () => {
+    await page.context().clearCookies();
+    await page.goto(`${server.url}/login`);
+    assert.deepEqual(await a11yProblems(page), []);
+    await screenshot(page, 'login');
+    // Keyboard only: the email field is reachable by Tab, Enter submits.
+    await page.keyboard.press('Tab');
+    let focused = await page.evaluate('document.activeElement?.id');
+    for (let i = 0; i < 5 && focused !== 'login-email'; i++) {
+      await page.keyboard.press('Tab');
+      focused = await page.evaluate('document.activeElement?.id');
+    }
+    assert.equal(focused, 'login-email');
+    await page.keyboard.type('admin@ekyc.local');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('not-the-password');
+    await page.keyboard.press('Enter');
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match((await alert.textContent()) ?? '', /Email or password is wrong/);
+    assert.match((await alert.textContent()) ?? '', /ERR_INVALID_CREDENTIALS/);
+    await screenshot(page, 'login-error');
+    await page.getByLabel('Mật khẩu').fill(DEMO_PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${server.url}/app`);
+  });
+
+  test('the language switch turns the portal English and stays across reloads', async () => {
+    await loginAs(page, server.url, 'admin@ekyc.local');
+    await page.getByRole('button', { name: /Ngôn ngữ/ }).click();
+    await page.getByRole('heading', { name: /^Hello, / }).waitFor();
+    assert.equal(await page.evaluate('document.documentElement.lang'), 'en');
+    await page.reload();
+    await page.getByRole('heading', { name: /^Hello, / }).waitFor();
+    assert.ok((await navLabels(page)).includes('Audit log'));
+    await screenshot(page, 'landing-admin-en');
+    await page.getByRole('button', { name: /Language/ }).click();
+    await page.getByRole('heading', { name: /^Xin chào, / }).waitFor();
+  });
+
+  test('admin browses customers, a customer page and the audit log with filters', async () => {
+    browser.errors.length = 0;
+    await loginAs(page, server.url, 'admin@ekyc.local');
+    await page.getByRole('navigation').getByRole('link', { name: 'Khách hàng' }).click();
+    await page.waitForURL(/\/app\/customers$/);
+    const first = page.locator('table tbody tr a').first();
+    await first.waitFor();
+    await screenshot(page, 'customers');
+    await first.click();
+    await page.waitForURL(/\/app\/customers\/cus_/);
+    await page.getByRole('heading', { name: 'Khóa API' }).waitFor();
+    await screenshot(page, 'customer-detail');
+
+    await page.getByRole('navigation').getByRole('link', { name: 'Nhật ký kiểm toán' }).click();
+    await page.locator('table tbody tr').first().waitFor();
+    await page.getByLabel('Loại đối tượng').fill('no_such_entity');
+    await page.getByRole('button', { name: 'Lọc', exact: true }).click();
+    await page.getByText('Không có sự kiện phù hợp').waitFor();
+    await page.getByRole('button', { name: 'Xóa lọc' }).click();
+    await page.locator('table tbody tr').first().waitFor();
+    await screenshot(page, 'audit');
+    assert.deepEqual(await a11yProblems(page), []);
+    assert.deepEqual(browser.errors, []);
+  });
+
+  test('customer admin creates a key (secret shown once), rotates it with grace and revokes it', async () => {
+    browser.errors.length = 0;
+    await loginAs(page, server.url, 'admin@demobank.vn');
+    await page.getByRole('navigation').getByRole('link', { name: 'Khóa API' }).click();
+    await page.waitForURL(/\/app\/api-keys$/);
+    await page.getByLabel('Tên khóa').fill('E2E server');
+    await page.getByRole('button', { name: 'Tạo khóa mới' }).click();
+    const secret = page.getByTestId('api-key-secret');
+    await secret.waitFor();
+    const key1 = ((await secret.textContent()) ?? '').trim();
+    assert.ok(key1.length > 20, 'secret shown');
+    await screenshot(page, 'api-key-created');
+    await page.getByRole('dialog').getByRole('button', { name: 'Đóng' }).click();
+    assert.equal(await page.getByText(key1).count(), 0, 'the secret is not shown again');
+
+    const me = async (key: string) =>
+      (await fetch(`${server.url}/v1/me`, { headers: { authorization: `Bearer ${key}` } })).status;
+    assert.equal(await me(key1), 200);
+
+    const row = page.locator('tr', { hasText: 'E2E server' }).first();
+    await row.getByRole('button', { name: 'Xoay vòng' }).click();
+    await page.getByLabel(/Khóa cũ còn hiệu lực/).fill('2');
+    await page.getByRole('dialog').getByRole('button', { name: 'Xoay vòng' }).click();
+    await page.getByText(/Khóa cũ còn hoạt động đến/).waitFor();
+    const key2 = ((await page.getByTestId('api-key-secret').textContent()) ?? '').trim();
+    assert.notEqual(key2, key1);
+    await page.getByRole('dialog').getByRole('button', { name: 'Đóng' }).click();
+    assert.equal(await me(key2), 200, 'new key works');
+    assert.equal(await me(key1), 200, 'old key works during the grace period');
+    await page.locator('.badge', { hasText: 'Sắp hết hạn' }).first().waitFor();
+    await screenshot(page, 'api-keys-rotated');
+
+    const active = page.locator('tr', { hasText: 'E2E server' }).filter({ hasText: 'Hoạt động' }).first();
+    await active.getByRole('button', { name: 'Thu hồi' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Thu hồi' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await page.locator('.badge', { hasText: 'Đã thu hồi' }).first().waitFor();
+    assert.equal(await me(key2), 401, 'revoked key refused');
+    assert.deepEqual(await a11yProblems(page), []);
+    assert.deepEqual(browser.errors, []);
+  });
+
+  test('on a phone the menu folds behind a toggle and pages still work', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await loginAs(page, server.url, 'admin@demobank.vn');
+      const nav = page.getByRole('navigation');
+      assert.equal(await nav.isVisible(), false, 'menu hidden on a phone');
+      await screenshot(page, 'mobile-landing');
+      await page.getByRole('button', { name: 'Menu' }).click();
+      await nav.getByRole('link', { name: 'Khóa API' }).click();
+      await page.waitForURL(/\/app\/api-keys$/);
+      assert.equal(await nav.isVisible(), false, 'menu closes after navigating');
+      await screenshot(page, 'mobile-api-keys');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
+  test('a deep link while logged out goes to the login page and back after login', async () => {
+    await page.context().clearCookies();
+    await page.goto(`${server.url}/app/audit`);
+    await page.waitForURL(/\/login\?next=%2Fapp%2Faudit/);
+    await page.getByLabel('Email').fill('admin@ekyc.local');
+    await page.getByLabel('Mật khẩu').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await page.waitForURL(`${server.url}/app/audit`);
+    await page.getByRole('heading', { name: 'Nhật ký kiểm toán' }).waitFor();
+  });
+});
