@@ -1,0 +1,630 @@
+import sharp from 'sharp';
+import { decodeImage } from '../image.ts';
+import { readQr } from './barcode.ts';
+import { documentError } from './errors.ts';
+import { expectedExpiry } from './expiry.ts';
+import {
+  applyH,
+  findCard,
+  flatten,
+  homography,
+  longSideFirst,
+  type Point,
+  quadArea,
+  type RawImage,
+  rotate90,
+} from './geometry.ts';
+import { analyzeIdNumber, type CheckStatus, idMatchesPerson } from './id-number.ts';
+import {
+  CARD_H,
+  CARD_W,
+  type DocType,
+  type FieldLayout,
+  type FieldName,
+  type Layout,
+  layoutOf,
+  PASSPORT_H,
+  PASSPORT_W,
+  type Side,
+} from './layouts.ts';
+import { type MrzData, mrzLinesFromOcr, parseMrz } from './mrz.ts';
+import { dmyToIso, foldKey, normalizeName, normalizeSex, normalizeText, toIsoDate } from './normalize.ts';
+import { getOcr } from './ocr.ts';
+import { type CccdQrData, parseCccdQr } from './qr.ts';
+
+export type Source = 'qr' | 'mrz' | 'ocr';
+
+export interface FieldResult {
+  value: string | null;
+  confidence: number;
+  sources: Source[];
+  reason?: string;
+}
+
+export interface Check {
+  code: string;
+  status: CheckStatus;
+  detail: string;
+  score?: number;
+}
+
+export interface Quality {
+  blur: number;
+  glare: number;
+  card_coverage: number;
+  corners_found: boolean;
+  greyscale: number;
+  moire: number;
+}
+
+export interface DocumentReadResult {
+  document: { type: DocType; sides: Side[] };
+  fields: Partial<Record<FieldName, FieldResult>>;
+  checks: Check[];
+  portrait: { box: [number, number, number, number] } | null;
+  quality: Quality;
+  timings_ms: Record<string, number>;
+}
+
+interface OcrValue {
+  value: string | null;
+  confidence: number;
+  raw: string;
+}
+
+interface SideAnalysis {
+  type: DocType;
+  side: Side;
+  layout: Layout;
+  qr: CccdQrData | null;
+  mrz: MrzData | null;
+  ocr: Partial<Record<FieldName, OcrValue>>;
+  quality: Quality;
+  touchesEdge: boolean;
+  portrait: [number, number, number, number] | null;
+}
+
+const ID1_RATIO = CARD_W / CARD_H;
+
+async function toPng(img: RawImage, box?: [number, number, number, number], scale = 1): Promise<Buffer> {
+  let p = sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels as 3 } });
+  if (box) {
+    const x = Math.max(0, Math.round(box[0]));
+    const y = Math.max(0, Math.round(box[1]));
+    const w = Math.min(img.width - x, Math.round(box[2]));
+    const h = Math.min(img.height - y, Math.round(box[3]));
+    p = sharp(await p.extract({ left: x, top: y, width: w, height: h }).png().toBuffer());
+  }
+  p = p.greyscale().normalise();
+  if (scale !== 1 && box) p = p.resize({ width: Math.round(box[2] * scale) });
+  return p.withMetadata({ density: 300 }).png().toBuffer();
+}
+
+/** Field values from OCR text, by the field's kind. Unparseable text gives null, never a guess. */
+export function parseFieldText(layout: FieldLayout, text: string, type: DocType): string | null {
+  const t = text.normalize('NFC').replace(/\s+/g, ' ').trim();
+  switch (layout.kind) {
+    case 'id': {
+      if (layout.field === 'passport_number') {
+        const m = /[A-Z]\s*\d{7}/.exec(t.toUpperCase().replace(/O/g, '0'));
+        return m ? m[0].replace(/\s/g, '') : null;
+      }
+      const digits = t.replace(/[Oo]/g, '0').replace(/[Il|]/g, '1').replace(/\D/g, '');
+      const want = type === 'cmnd' ? 9 : 12;
+      const m = new RegExp(`\\d{${want}}`).exec(digits);
+      return m && digits.length <= want + 1 ? m[0] : null;
+    }
+    case 'date': {
+      const m = /(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{4})/.exec(t);
+      if (m) return dmyToIso(`${m[1]}/${m[2]}/${m[3]}`);
+      const d = t.replace(/\D/g, '');
+      return d.length === 8 ? dmyToIso(d) : null;
+    }
+    case 'dmy_words': {
+      const g = t.match(/\d+/g);
+      if (!g || g.length < 3) return null;
+      const [d, m, y] = g.slice(-3) as [string, string, string];
+      return y.length === 4 ? dmyToIso(`${d}/${m}/${y}`) : null;
+    }
+    case 'sex': {
+      const k = foldKey(t);
+      if (/\bNU\b/.test(k)) return 'F';
+      if (/\bNAM\b/.test(k)) return 'M';
+      return normalizeSex(t);
+    }
+    case 'name': {
+      const n = normalizeName(t.replace(/[^\p{L}\s]/gu, ' '));
+      return n.length >= 3 ? n : null;
+    }
+    default: {
+      const v = normalizeText(t.replace(/^[\s:.,;\-|]+/, '').replace(/[\s|]+$/, ''));
+      return v.length >= 2 ? v : null;
+    }
+  }
+}
+
+function laplacianVariance(img: RawImage, box: [number, number, number, number]): number {
+  const { data, width, channels } = img;
+  const [bx, by, bw, bh] = box.map(Math.round) as [number, number, number, number];
+  const g = (x: number, y: number) => {
+    const i = (y * width + x) * channels;
+    return 0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]!;
+  };
+  let s = 0;
+  let s2 = 0;
+  let n = 0;
+  for (let y = Math.max(1, by); y < Math.min(img.height - 1, by + bh); y += 1) {
+    for (let x = Math.max(1, bx); x < Math.min(width - 1, bx + bw); x += 1) {
+      const l = 4 * g(x, y) - g(x - 1, y) - g(x + 1, y) - g(x, y - 1) - g(x, y + 1);
+      s += l;
+      s2 += l * l;
+      n++;
+    }
+  }
+  return n ? s2 / n - (s / n) ** 2 : 0;
+}
+
+function measureQuality(flat: RawImage, layout: Layout, coverage: number, found: boolean): Quality {
+  // Blur: Laplacian variance over the text boxes, mapped to 0 (blurred) … 1 (sharp).
+  const boxes = layout.fields.map((f) => f.box);
+  const lv = boxes.reduce((s, b) => s + laplacianVariance(flat, b), 0) / Math.max(1, boxes.length);
+  const blur = Math.min(1, lv / 1500);
+  let glarePx = 0;
+  let total = 0;
+  for (const [bx, by, bw, bh] of boxes) {
+    for (let y = by; y < by + bh && y < flat.height; y += 2) {
+      for (let x = bx; x < bx + bw && x < flat.width; x += 2) {
+        const i = (y * flat.width + x) * 3;
+        total++;
+        if (flat.data[i]! > 245 && flat.data[i + 1]! > 245 && flat.data[i + 2]! > 245) glarePx++;
+      }
+    }
+  }
+  // Greyscale: mean chroma over the whole card (a photocopy has none).
+  let chroma = 0;
+  let n = 0;
+  for (let i = 0; i < flat.data.length; i += 3 * 7) {
+    const r = flat.data[i]!;
+    const g = flat.data[i + 1]!;
+    const b = flat.data[i + 2]!;
+    chroma += Math.max(r, g, b) - Math.min(r, g, b);
+    n++;
+  }
+  const meanChroma = chroma / Math.max(1, n);
+  // Moiré: energy of pixel-scale alternation (screen pixel grids) relative to local contrast.
+  let alt = 0;
+  let grad = 0;
+  for (let y = 2; y < flat.height - 2; y += 3) {
+    for (let x = 2; x < flat.width - 2; x++) {
+      const i = (y * flat.width + x) * 3 + 1;
+      const a = flat.data[i - 3]!;
+      const b = flat.data[i]!;
+      const c = flat.data[i + 3]!;
+      alt += Math.abs(2 * b - a - c);
+      grad += Math.abs(c - a);
+    }
+  }
+  return {
+    blur: Number(blur.toFixed(3)),
+    glare: Number((glarePx / Math.max(1, total)).toFixed(4)),
+    card_coverage: Number(coverage.toFixed(3)),
+    corners_found: found,
+    greyscale: Number(Math.max(0, 1 - meanChroma / 12).toFixed(3)),
+    moire: Number((alt / Math.max(1, grad + alt)).toFixed(3)),
+  };
+}
+
+/** Which document side is this, and is it upside down? */
+async function classify(
+  flat: RawImage,
+  qrCenter: Point | null,
+): Promise<{ type: DocType; side: Side; flip: boolean; mrz: MrzData | null } | null> {
+  const W = flat.width;
+  const H = flat.height;
+  const passportLike = W / H < 1.5;
+  if (qrCenter && !passportLike) {
+    const [x, y] = qrCenter;
+    const right = x > W / 2;
+    const top = y < H / 2;
+    if (right && top) return { type: 'cccd_chip', side: 'front', flip: false, mrz: null };
+    if (!right && !top) return { type: 'cccd_chip', side: 'front', flip: true, mrz: null };
+    if (!right && top) return { type: 'can_cuoc', side: 'back', flip: false, mrz: null };
+    return { type: 'can_cuoc', side: 'back', flip: true, mrz: null };
+  }
+  const ocr = await getOcr();
+  for (const flip of [false, true]) {
+    const img = flip ? rotate90(flat, 2) : flat;
+    if (passportLike) {
+      const t = foldKey((await ocr.line(await toPng(img, [250, 50, 620, 50]))).text);
+      if (/HO CHIEU|PASSPORT|CHIEU/.test(t)) return { type: 'passport', side: 'front', flip, mrz: null };
+      continue;
+    }
+    // Title (fronts) and first label line (backs), read in parallel on the two workers.
+    const [titleR, bandR] = await Promise.all([
+      ocr.line(await toPng(img, [250, 62, 680, 86])),
+      ocr.line(await toPng(img, [0, 20, 820, 48])),
+    ]);
+    const title = foldKey(titleR.text);
+    const band = foldKey(bandR.text);
+    if (/CONG DAN|CITIZEN/.test(title)) {
+      // The chip CCCD front carries a QR code top right: ink there means chip card with an unreadable QR.
+      const ink = laplacianVariance(img, [846, 14, 152, 152]);
+      return { type: ink > 2000 ? 'cccd_chip' : 'cccd', side: 'front', flip, mrz: null };
+    }
+    if (/CHUNG MINH|MINH NHAN/.test(title)) return { type: 'cmnd', side: 'front', flip, mrz: null };
+    if (/CAN CUOC|IDENTITY|CUOC/.test(title)) return { type: 'can_cuoc', side: 'front', flip, mrz: null };
+    if (/DAC DIEM|NHAN DANG|IDENTIFICATION/.test(band))
+      return { type: 'cccd', side: 'back', flip, mrz: null };
+    if (/DAN TOC|TON GIAO/.test(band)) return { type: 'cmnd', side: 'back', flip, mrz: null };
+    if (/CU TRU|RESIDENCE/.test(band)) return { type: 'can_cuoc', side: 'back', flip, mrz: null };
+  }
+  return null;
+}
+
+async function ocrFields(flat: RawImage, layout: Layout): Promise<Partial<Record<FieldName, OcrValue>>> {
+  const ocr = await getOcr();
+  const out: Partial<Record<FieldName, OcrValue>> = {};
+  await Promise.all(
+    layout.fields.map(async (f) => {
+      const rows = f.lines ?? 1;
+      const rowH = f.box[3] / rows;
+      const texts: string[] = [];
+      let conf = 0;
+      for (let i = 0; i < rows; i++) {
+        const box: [number, number, number, number] = [
+          f.box[0] - 6,
+          f.box[1] + rowH * i - 4,
+          f.box[2] + 12,
+          rowH + 8,
+        ];
+        const r = await ocr.line(await toPng(flat, box));
+        texts.push(r.text.trim());
+        conf += r.confidence;
+      }
+      const raw = texts.filter(Boolean).join(' ');
+      out[f.field] = { value: parseFieldText(f, raw, layout.type), confidence: conf / rows / 100, raw };
+    }),
+  );
+  return out;
+}
+
+async function analyzeSide(
+  buf: Buffer,
+  timings: Record<string, number>,
+  label: string,
+): Promise<SideAnalysis> {
+  let t = performance.now();
+  const img = await decodeImage(buf, { maxSide: 1600, minSide: 200 });
+  const raw: RawImage = { data: img.data, width: img.width, height: img.height, channels: 3 };
+  const loc = findCard(raw);
+  const corners = longSideFirst(loc.corners);
+  const top = Math.hypot(corners[1]![0] - corners[0]![0], corners[1]![1] - corners[0]![1]);
+  const left = Math.hypot(corners[3]![0] - corners[0]![0], corners[3]![1] - corners[0]![1]);
+  const passportLike = top / Math.max(1, left) < (ID1_RATIO + PASSPORT_W / PASSPORT_H) / 2;
+  const [outW, outH] = passportLike ? [PASSPORT_W, PASSPORT_H] : [CARD_W, CARD_H];
+  let flat = flatten(raw, corners, outW, outH);
+  timings[`${label}_locate`] = performance.now() - t;
+  t = performance.now();
+  const hit = await readQr(raw);
+  let qrCenter: Point | null = null;
+  if (hit) {
+    const H = homography(corners, [
+      [0, 0],
+      [outW - 1, 0],
+      [outW - 1, outH - 1],
+      [0, outH - 1],
+    ]);
+    qrCenter = applyH(H, hit.center[0], hit.center[1]);
+  }
+  timings[`${label}_qr`] = performance.now() - t;
+  t = performance.now();
+  const cls = await classify(flat, qrCenter);
+  timings[`${label}_classify`] = performance.now() - t;
+  if (!cls)
+    throw documentError('ERR_DOCUMENT_NOT_FOUND', `no identity document recognised in the ${label} image`);
+  if (cls.flip) flat = rotate90(flat, 2);
+  let mrz = cls.mrz;
+  // The back of a 12-digit CCCD: an MRZ makes it the chip card's back.
+  const mrzStrip: [number, number, number, number] = [
+    0,
+    Math.round(outH * 0.7),
+    outW,
+    Math.round(outH * 0.3),
+  ];
+  const mayHaveMrz = cls.type === 'passport' || (cls.side === 'back' && cls.type !== 'cmnd');
+  t = performance.now();
+  const mrzRead = mayHaveMrz
+    ? (async () => {
+        const o = await getOcr();
+        const lines = mrzLinesFromOcr((await o.mrz(await toPng(flat, mrzStrip))).text);
+        return lines ? parseMrz(lines, new Date(), { autocorrect: true }) : null;
+      })()
+    : Promise.resolve(null);
+  if (cls.type === 'cccd' && cls.side === 'back') {
+    mrz = await mrzRead;
+    if (mrz && Object.values(mrz.checks).some(Boolean)) cls.type = 'cccd_chip';
+  }
+  const layout = layoutOf(cls.type, cls.side);
+  let qr: CccdQrData | null = null;
+  if (hit) {
+    const p = parseCccdQr(hit.text, 'lenient');
+    if (p.ok) qr = p.data;
+  }
+  const [ocr, mrzLate] = await Promise.all([ocrFields(flat, layout), mrzRead]);
+  mrz ??= layout.mrz ? mrzLate : null;
+  timings[`${label}_ocr`] = performance.now() - t;
+  const quality = measureQuality(flat, layout, loc.coverage, loc.found);
+  let portrait: [number, number, number, number] | null = null;
+  if (layout.photo) {
+    const [px, py, pw, ph] = layout.photo;
+    const Hinv = homography(
+      [
+        [0, 0],
+        [outW - 1, 0],
+        [outW - 1, outH - 1],
+        [0, outH - 1],
+      ],
+      cls.flip ? [corners[2]!, corners[3]!, corners[0]!, corners[1]!] : corners,
+    );
+    const pts = [
+      [px, py],
+      [px + pw, py],
+      [px + pw, py + ph],
+      [px, py + ph],
+    ].map(([x, y]) => applyH(Hinv, x!, y!));
+    const xs = pts.map((p) => p[0]);
+    const ys = pts.map((p) => p[1]);
+    const x0 = Math.max(0, Math.floor(Math.min(...xs)));
+    const y0 = Math.max(0, Math.floor(Math.min(...ys)));
+    portrait = [x0, y0, Math.ceil(Math.max(...xs)) - x0, Math.ceil(Math.max(...ys)) - y0];
+  }
+  void quadArea;
+  return {
+    type: cls.type,
+    side: cls.side,
+    layout,
+    qr,
+    mrz,
+    ocr,
+    quality,
+    touchesEdge: loc.touchesEdge,
+    portrait,
+  };
+}
+
+const agree = (a: string, b: string, loose: boolean) => (loose ? foldKey(a) === foldKey(b) : a === b);
+
+export interface ReadInput {
+  front: Buffer;
+  back?: Buffer | undefined;
+  now: Date;
+}
+
+/** Reads one document from its front (and optional back) photo. */
+export async function readDocument(input: ReadInput): Promise<DocumentReadResult> {
+  const timings: Record<string, number> = {};
+  const t0 = performance.now();
+  const front = await analyzeSide(input.front, timings, 'front');
+  const back = input.back ? await analyzeSide(input.back, timings, 'back') : null;
+  const sides = [front, ...(back ? [back] : [])];
+  const checks: Check[] = [];
+  // Same card: the two images must be two different sides of one document type…
+  if (back) {
+    const compatible =
+      front.type === back.type ||
+      (front.type === 'cccd' && back.type === 'cccd_chip') ||
+      (front.type === 'cccd_chip' && back.type === 'cccd');
+    if (!compatible || front.side === back.side) {
+      throw documentError(
+        'ERR_DOCUMENT_SIDES_MISMATCH',
+        `front is ${front.type} ${front.side}, back is ${back.type} ${back.side}`,
+      );
+    }
+  }
+  let type = front.type;
+  if (back && (front.type === 'cccd' || front.type === 'cccd_chip')) {
+    type = front.type === 'cccd_chip' || back.type === 'cccd_chip' || back.mrz ? 'cccd_chip' : 'cccd';
+  }
+  const qr = sides.find((s) => s.qr)?.qr ?? null;
+  const mrz = sides.find((s) => s.mrz)?.mrz ?? null;
+  const ocrOf = (f: FieldName): OcrValue | undefined => {
+    for (const s of sides) if (s.ocr[f]) return s.ocr[f];
+    return undefined;
+  };
+  const printed = new Set<FieldName>();
+  for (const s of [layoutOf(type === 'cccd' && back?.type === 'cccd_chip' ? 'cccd_chip' : type, 'front')]) {
+    for (const f of s.fields) printed.add(f.field);
+  }
+  if (type !== 'passport') for (const f of layoutOf(type, 'back').fields) printed.add(f.field);
+  if (qr) for (const k of Object.keys(qr)) printed.add(k as FieldName);
+  const fields: Partial<Record<FieldName, FieldResult>> = {};
+  const mismatches: { qr: string[]; mrz: string[] } = { qr: [], mrz: [] };
+  const mrzValue = (f: FieldName): string | null => {
+    if (!mrz) return null;
+    switch (f) {
+      case 'id_number':
+        return mrz.idNumber;
+      case 'passport_number':
+        return mrz.format === 'TD3' ? mrz.documentNumber : null;
+      case 'date_of_birth':
+        return mrz.birthDate;
+      case 'date_of_expiry':
+        return mrz.expiryDate;
+      case 'sex':
+        return mrz.sex;
+      case 'full_name':
+        return mrz.surname ? `${mrz.surname} ${mrz.givenNames ?? ''}`.trim() : null;
+      default:
+        return null;
+    }
+  };
+  for (const f of printed) {
+    const ocr = ocrOf(f);
+    const qv = qr ? ((qr as unknown as Record<string, string | null>)[f] ?? null) : null;
+    const mv = mrzValue(f);
+    const loose = f === 'full_name' || f === 'place_of_residence';
+    const cands: { v: string; s: Source; c: number }[] = [];
+    if (qv) cands.push({ v: qv, s: 'qr', c: 0.97 });
+    // The MRZ name has no diacritics: it confirms a name, never supplies one.
+    if (mv && f !== 'full_name' && mrz?.valid) cands.push({ v: mv, s: 'mrz', c: 0.95 });
+    if (ocr?.value) cands.push({ v: ocr.value, s: 'ocr', c: Math.min(0.9, ocr.confidence * 0.9) });
+    if (qv && ocr?.value && !agree(qv, ocr.value, loose)) mismatches.qr.push(f);
+    const other = qv ?? ocr?.value ?? null;
+    if (mv && other && !agree(mv, other, true)) mismatches.mrz.push(f);
+    const best = cands[0];
+    if (!best) {
+      const absentSide = !back && !layoutOf(front.type, front.side).fields.some((x) => x.field === f) && !qv;
+      fields[f] = {
+        value: null,
+        confidence: 0,
+        sources: [],
+        reason: absentSide ? 'printed on the side that was not sent' : 'unreadable',
+      };
+      continue;
+    }
+    const sources = cands.filter((c) => agree(c.v, best.v, loose)).map((c) => c.s);
+    if (f === 'full_name' && mv && agree(mv, best.v, true)) sources.push('mrz');
+    const confidence = sources.length >= 2 ? 0.99 : best.c;
+    let value = best.v;
+    if (f === 'place_of_residence' && qv) value = qv;
+    fields[f] = { value, confidence: Number(confidence.toFixed(3)), sources };
+  }
+  if (type === 'passport' && fields.nationality?.value) fields.nationality.value = 'VNM';
+  // Checks.
+  const id = fields.id_number?.value ?? null;
+  const sex = (fields.sex?.value as 'M' | 'F' | undefined) ?? null;
+  const dob = fields.date_of_birth?.value ?? null;
+  if (id) {
+    const a = analyzeIdNumber(id);
+    checks.push({
+      code: 'ID_NUMBER_STRUCTURE',
+      status:
+        a.kind === 'invalid'
+          ? 'fail'
+          : a.kind === 'cmnd9'
+            ? 'not_applicable'
+            : a.provinceValid
+              ? 'pass'
+              : 'fail',
+      detail: a.kind === 'id12' ? a.problems.join('; ') || `province ${a.province}` : a.kind,
+    });
+    checks.push({ code: 'ID_NUMBER_MATCHES_BIRTH', ...idMatchesPerson(id, sex, dob) });
+  } else {
+    checks.push({ code: 'ID_NUMBER_STRUCTURE', status: 'not_applicable', detail: 'no ID number read' });
+  }
+  checks.push(
+    qr
+      ? {
+          code: 'QR_MATCHES_OCR',
+          status: mismatches.qr.length ? 'fail' : 'pass',
+          detail: mismatches.qr.length
+            ? `disagree: ${mismatches.qr.join(', ')}`
+            : 'QR and printed fields agree',
+        }
+      : { code: 'QR_MATCHES_OCR', status: 'not_applicable', detail: 'no QR code read' },
+  );
+  if (mrz) {
+    const failed = Object.entries(mrz.checks)
+      .filter(([, ok]) => !ok)
+      .map(([k]) => k);
+    checks.push({
+      code: 'MRZ_CHECK_DIGITS',
+      status: mrz.valid ? 'pass' : 'fail',
+      detail: mrz.valid ? 'all check digits and the composite verify' : `failed: ${failed.join(', ')}`,
+    });
+    checks.push({
+      code: 'MRZ_MATCHES_FIELDS',
+      status: mismatches.mrz.length ? 'fail' : 'pass',
+      detail: mismatches.mrz.length
+        ? `disagree: ${mismatches.mrz.join(', ')}`
+        : 'MRZ agrees with QR/printed fields',
+    });
+  } else {
+    const expected = sides.some((s) => s.layout.mrz);
+    checks.push({
+      code: 'MRZ_CHECK_DIGITS',
+      status: expected ? 'warn' : 'not_applicable',
+      detail: expected ? 'MRZ present but not readable' : 'no MRZ on the sides sent',
+    });
+  }
+  const today = toIsoDate(input.now);
+  const expiry = fields.date_of_expiry?.value ?? null;
+  checks.push(
+    expiry
+      ? {
+          code: 'CARD_EXPIRED',
+          status: expiry < today ? 'fail' : 'pass',
+          detail: expiry < today ? 'the document has expired' : 'the document is within its validity',
+        }
+      : { code: 'CARD_EXPIRED', status: 'not_applicable', detail: 'no expiry date read' },
+  );
+  const issue = fields.date_of_issue?.value ?? null;
+  if ((type === 'cccd_chip' || type === 'cccd' || type === 'can_cuoc') && dob && issue && expiry) {
+    const want = expectedExpiry(type === 'can_cuoc' ? 'can_cuoc' : 'cccd', dob, issue);
+    checks.push({
+      code: 'EXPIRY_MATCHES_AGE_MILESTONE',
+      status: want === expiry ? 'pass' : 'warn',
+      detail:
+        want === expiry ? 'expiry follows the 25/40/60 rule' : 'expiry differs from the age-milestone rule',
+    });
+  } else {
+    checks.push({
+      code: 'EXPIRY_MATCHES_AGE_MILESTONE',
+      status: 'not_applicable',
+      detail: 'needs birth, issue and expiry dates',
+    });
+  }
+  if (back) {
+    const frontId = front.qr?.id_number ?? front.ocr.id_number?.value ?? null;
+    const backId = back.qr?.id_number ?? back.mrz?.idNumber ?? null;
+    if (frontId && backId && frontId !== backId) {
+      throw documentError('ERR_DOCUMENT_SIDES_MISMATCH', 'the ID numbers on the front and back differ');
+    }
+    checks.push({
+      code: 'SIDES_SAME_CARD',
+      status: frontId && backId ? 'pass' : 'not_applicable',
+      detail: frontId && backId ? 'front and back carry the same ID number' : 'no ID number on both sides',
+    });
+  }
+  const q = sides.map((s) => s.quality);
+  const quality: Quality = {
+    blur: Math.min(...q.map((x) => x.blur)),
+    glare: Math.max(...q.map((x) => x.glare)),
+    card_coverage: Math.min(...q.map((x) => x.card_coverage)),
+    corners_found: q.every((x) => x.corners_found),
+    greyscale: Math.max(...q.map((x) => x.greyscale)),
+    moire: Math.max(...q.map((x) => x.moire)),
+  };
+  const problems: string[] = [];
+  if (quality.blur < 0.05) problems.push('blurred');
+  if (quality.glare > 0.02) problems.push('glare over fields');
+  if (quality.corners_found && quality.card_coverage < 0.2) problems.push('card too small');
+  if (sides.some((s) => s.touchesEdge && s.quality.corners_found)) problems.push('corners cut off');
+  checks.push({
+    code: 'IMAGE_QUALITY',
+    status: problems.length ? 'warn' : 'pass',
+    detail: problems.length ? problems.join('; ') : 'sharp, no glare, card fully in frame',
+  });
+  checks.push({
+    code: 'LIKELY_PHOTOCOPY',
+    status: quality.greyscale > 0.8 ? 'warn' : 'pass',
+    detail: 'greyscale score',
+    score: quality.greyscale,
+  });
+  checks.push({
+    code: 'LIKELY_SCREEN_RECAPTURE',
+    status: quality.moire > 0.75 ? 'warn' : 'pass',
+    detail: 'moiré score',
+    score: quality.moire,
+  });
+  timings.total = performance.now() - t0;
+  for (const k of Object.keys(timings)) timings[k] = Math.round(timings[k]!);
+  return {
+    document: { type, sides: sides.map((s) => s.side) },
+    fields,
+    checks,
+    portrait: front.portrait ? { box: front.portrait } : null,
+    quality,
+    timings_ms: timings,
+  };
+}
