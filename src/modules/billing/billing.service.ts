@@ -473,32 +473,44 @@ export function createBillingService(deps: { db: Db; clock: Clock; options: Bill
       };
       const reviewUntil = new Date(clock.now().getTime() + options.reviewDays * dayMs);
       const fresh: Array<[string, DraftLine[]]> = [];
+      const drafts: Array<[string, DraftLine[]]> = [];
       for (const [customer, ls] of lines) {
         const found = existing.get(customer);
-        if (!found) {
-          fresh.push([customer, ls]);
-          continue;
-        }
-        if (found.status !== 'draft') {
-          summary.skippedFinalized += 1;
-          continue;
-        }
-        const t = totalsOf(ls);
-        const changed = await db.transaction(async (tx) => {
-          const rows = await tx.query(
-            `UPDATE invoices SET subtotal_vnd = $2, vat_vnd = $3, total_vnd = $4, vat_rate_bp = $5, updated_at = $6
-              WHERE id = $1 AND status = 'draft' RETURNING id`,
-            [found.id, t.subtotal, t.vat, t.total, options.vatRateBp, clock.now()],
+        if (!found) fresh.push([customer, ls]);
+        else if (found.status !== 'draft') summary.skippedFinalized += 1;
+        else drafts.push([found.id, ls]);
+      }
+      // Drafts are recomputed in place, in bulk; the status test in the UPDATE leaves alone any
+      // invoice finalized since it was read.
+      for (let i = 0; i < drafts.length; i += 1000) {
+        const chunk = drafts.slice(i, i + 1000);
+        await db.transaction(async (tx) => {
+          const totals = chunk.map(([, ls]) => totalsOf(ls));
+          const updated = await tx.query<{ id: string }>(
+            `UPDATE invoices i SET subtotal_vnd = u.sub, vat_vnd = u.vat, total_vnd = u.tot, vat_rate_bp = $5, updated_at = $6
+               FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[]) AS u(id, sub, vat, tot)
+              WHERE i.id = u.id AND i.status = 'draft' RETURNING i.id`,
+            [
+              chunk.map(([id]) => id),
+              totals.map((t) => t.subtotal),
+              totals.map((t) => t.vat),
+              totals.map((t) => t.total),
+              options.vatRateBp,
+              clock.now(),
+            ],
           );
-          if (rows.length === 0) return false;
-          await tx.query('DELETE FROM invoice_lines WHERE invoice_id = $1', [found.id]);
-          await insertLines(tx, [found.id], [ls]);
-          return true;
+          const ok = new Set(updated.map((r) => r.id));
+          const keep = chunk.map((c, j) => [c, j] as const).filter(([[id]]) => ok.has(id));
+          await tx.query('DELETE FROM invoice_lines WHERE invoice_id = ANY($1::text[])', [[...ok]]);
+          await insertLines(
+            tx,
+            keep.map(([[id]]) => id),
+            keep.map(([[, ls]]) => ls),
+          );
+          summary.updated += keep.length;
+          summary.skippedFinalized += chunk.length - keep.length;
+          for (const [, j] of keep) summary.subtotalVnd += totals[j]!.subtotal;
         });
-        if (changed) {
-          summary.updated += 1;
-          summary.subtotalVnd += t.subtotal;
-        } else summary.skippedFinalized += 1;
       }
       const CHUNK = 1000;
       for (let i = 0; i < fresh.length; i += CHUNK) {
