@@ -1,0 +1,175 @@
+import sharp from 'sharp';
+import { analyzeImage, DEFAULT_THRESHOLD, similarityFromDistance } from '../src/ekyc/face/engine.ts';
+import { type FaceModels, loadBaseline, loadFaceModels } from '../src/ekyc/face/models.ts';
+import { faceFile, readPairs } from '../test/fixtures/faces/data.ts';
+
+/**
+ * `npm run eval -- faces`: 1:1 verification on ../shared/data/faces/pairs.csv (89 same / 123
+ * different), plain and with side B degraded like a card portrait (face ≈ 120 px, halftone-like
+ * noise and blur, hologram tint, JPEG twice), for this engine (Human mesh alignment + dlib
+ * descriptor) and the baseline a user would pick (face-api SSD MobileNet v1 + 68 landmarks +
+ * descriptor, distance 0.6), same images, same run. Scores are similarities (1 − d/1.2); a face
+ * not found scores 0. Also fits a normal to the impostor scores of every cross-identity pair to
+ * estimate the similarity at FAR 0.1 % (the basis of the default threshold).
+ */
+export async function degradeLikeCard(buf: Buffer): Promise<Buffer> {
+  const meta = await sharp(buf).metadata();
+  const side = Math.min(meta.width ?? 150, meta.height ?? 150);
+  // The face fills ~60 % of these photos' shorter side: scale it to ~120 px.
+  const scale = Math.min(1, 120 / (0.6 * side));
+  const w = Math.max(48, Math.round((meta.width ?? 150) * scale));
+  const small = await sharp(buf)
+    .rotate()
+    .removeAlpha()
+    .resize({ width: w })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const { data, info } = small;
+  for (let y = 0; y < info.height; y++)
+    for (let x = 0; x < info.width; x++) {
+      const o = (y * info.width + x) * 3;
+      // Halftone-like dot pattern + hologram tint varying across the card.
+      const dot = ((x + y) % 3 === 0 ? -10 : 4) + (Math.random() * 12 - 6);
+      const tint = [Math.sin(x / 9) * 10, Math.sin((x + y) / 11) * 10, Math.cos(y / 7) * 10];
+      for (let c = 0; c < 3; c++)
+        data[o + c] = Math.max(0, Math.min(255, data[o + c]! * 0.9 + 20 + dot + tint[c]!));
+    }
+  const once = await sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } })
+    .blur(0.6)
+    .jpeg({ quality: 55 })
+    .toBuffer();
+  // Photographed card: upscaled by the camera, JPEG'd again.
+  return sharp(once)
+    .resize({ width: info.width * 2 })
+    .jpeg({ quality: 70 })
+    .toBuffer();
+}
+
+interface Scores {
+  same: number[];
+  diff: number[];
+  failures: number;
+}
+
+function metrics(s: Scores) {
+  const thresholds = [...new Set([...s.same, ...s.diff, 0, 1.01])].sort((a, b) => a - b);
+  const far = (t: number) => s.diff.filter((v) => v >= t).length / s.diff.length;
+  const frr = (t: number) => s.same.filter((v) => v < t).length / s.same.length;
+  let eer = 1;
+  let best = Number.POSITIVE_INFINITY;
+  for (const t of thresholds) {
+    const gap = Math.abs(far(t) - frr(t));
+    if (gap < best) {
+      best = gap;
+      eer = (far(t) + frr(t)) / 2;
+    }
+  }
+  const tarAt = (target: number) => {
+    const t = thresholds.find((x) => far(x) <= target) ?? 1.01;
+    return { tar: 1 - frr(t), t };
+  };
+  return { eer, tar1: tarAt(0.01), tar01: tarAt(0.001), far, frr };
+}
+
+const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
+
+async function scorePairs(
+  name: string,
+  embed: (buf: Buffer) => Promise<Float32Array | null>,
+  degrade: boolean,
+): Promise<Scores> {
+  const cache = new Map<string, Float32Array | null>();
+  const get = async (p: string, deg: boolean) => {
+    const key = `${deg}:${p}`;
+    if (!cache.has(key)) {
+      let buf = faceFile(p);
+      if (deg) buf = await degradeLikeCard(buf);
+      cache.set(key, await embed(buf).catch(() => null));
+    }
+    return cache.get(key)!;
+  };
+  const out: Scores = { same: [], diff: [], failures: 0 };
+  for (const pair of readPairs()) {
+    const a = await get(pair.a, false);
+    const b = await get(pair.b, degrade);
+    let score = 0;
+    if (a && b) {
+      let s = 0;
+      for (let i = 0; i < a.length; i++) s += (a[i]! - b[i]!) ** 2;
+      score = similarityFromDistance(Math.sqrt(s));
+    } else out.failures++;
+    (pair.same ? out.same : out.diff).push(score);
+  }
+  void name;
+  return out;
+}
+
+export async function run(): Promise<void> {
+  const models = await loadFaceModels();
+  await loadBaseline(models);
+  const ours = (buf: Buffer) => analyzeImage(buf, { kind: 'auto' }, models).then((f) => f.descriptor);
+  const baseline = (buf: Buffer) => baselineDescriptor(models, buf);
+  const rows: Array<[string, string, Scores]> = [];
+  for (const degrade of [false, true]) {
+    const set = degrade ? 'card-degraded B' : 'pairs';
+    rows.push([set, 'engine (Human mesh align + dlib)', await scorePairs('ours', ours, degrade)]);
+    rows.push([set, 'baseline (face-api SSD+68+dlib)', await scorePairs('base', baseline, degrade)]);
+  }
+  console.log('| set | pipeline | no face | EER | TAR@FAR1% | TAR@FAR0.1% | TAR / FAR at default 0.5 |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const [set, name, s] of rows) {
+    const m = metrics(s);
+    console.log(
+      `| ${set} | ${name} | ${s.failures} | ${pct(m.eer)} | ${pct(m.tar1.tar)} | ${pct(m.tar01.tar)} | ${pct(1 - m.frr(DEFAULT_THRESHOLD))} / ${pct(m.far(DEFAULT_THRESHOLD))} |`,
+    );
+  }
+  console.log('\nROC points (engine, pairs): threshold → TAR / FAR');
+  const m0 = metrics(rows[0]![2]);
+  for (const t of [0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65]) {
+    console.log(`  ${t.toFixed(2)} → ${pct(1 - m0.frr(t))} / ${pct(m0.far(t))}`);
+  }
+  console.log('ROC points (engine, card-degraded): threshold → TAR / FAR');
+  const m2 = metrics(rows[2]![2]);
+  for (const t of [0.35, 0.4, 0.45, 0.5, 0.55, 0.6])
+    console.log(`  ${t.toFixed(2)} → ${pct(1 - m2.frr(t))} / ${pct(m2.far(t))}`);
+
+  // Threshold basis: impostor scores over all cross-identity pairs, normal fit, one-sided 0.1 %.
+  const { readIdentities } = await import('../test/fixtures/faces/data.ts');
+  const ids = readIdentities();
+  const desc = new Map<string, Float32Array>();
+  for (const r of ids) {
+    try {
+      desc.set(r.path, await ours(faceFile(r.path)));
+    } catch {}
+  }
+  const imp: number[] = [];
+  for (let i = 0; i < ids.length; i++)
+    for (let j = i + 1; j < ids.length; j++) {
+      const a = desc.get(ids[i]!.path);
+      const b = desc.get(ids[j]!.path);
+      if (!a || !b || ids[i]!.identity === ids[j]!.identity) continue;
+      let s = 0;
+      for (let k = 0; k < a.length; k++) s += (a[k]! - b[k]!) ** 2;
+      imp.push(similarityFromDistance(Math.sqrt(s)));
+    }
+  const mean = imp.reduce((a, b) => a + b, 0) / imp.length;
+  const sd = Math.sqrt(imp.reduce((a, b) => a + (b - mean) ** 2, 0) / imp.length);
+  console.log(
+    `\nImpostor similarities over ${imp.length} cross-identity pairs: mean ${mean.toFixed(3)}, sd ${sd.toFixed(3)}, max ${Math.max(...imp).toFixed(3)}; normal fit → FAR 1 % at ${(mean + 2.326 * sd).toFixed(3)}, FAR 0.1 % at ${(mean + 3.09 * sd).toFixed(3)}; default threshold ${DEFAULT_THRESHOLD}; empirical FAR at it ${pct(imp.filter((v) => v >= DEFAULT_THRESHOLD).length / imp.length)}`,
+  );
+}
+
+export async function baselineDescriptor(models: FaceModels, buf: Buffer): Promise<Float32Array | null> {
+  const { data, info } = await sharp(buf).rotate().removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const t = models.tf.tensor3d(new Uint8Array(data), [info.height, info.width, 3], 'int32');
+  try {
+    const res = await models.faceapi
+      .detectAllFaces(t, new models.faceapi.SsdMobilenetv1Options({ minConfidence: 0.5 }))
+      .withFaceLandmarks()
+      .withFaceDescriptors();
+    const best = res.sort((a, b) => b.detection.box.width - a.detection.box.width)[0];
+    return best ? best.descriptor : null;
+  } finally {
+    t.dispose();
+  }
+}
