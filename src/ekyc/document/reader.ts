@@ -240,11 +240,12 @@ async function classify(
       continue;
     }
     // Title (fronts) and first label line (backs), read in parallel on the two workers.
-    const [titleR, bandR] = await Promise.all([
-      ocr.line(await toPng(img, [250, 62, 680, 86])),
+    const [titleR, cmndR, bandR] = await Promise.all([
+      ocr.line(await toPng(img, [250, 100, 620, 48])),
+      ocr.line(await toPng(img, [250, 64, 740, 50])),
       ocr.line(await toPng(img, [0, 20, 820, 48])),
     ]);
-    const title = foldKey(titleR.text);
+    const title = `${foldKey(titleR.text)} | ${foldKey(cmndR.text)}`;
     const band = foldKey(bandR.text);
     if (/CONG DAN|CITIZEN/.test(title)) {
       // The chip CCCD front carries a QR code top right: ink there means chip card with an unreadable QR.
