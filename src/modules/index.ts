@@ -7,6 +7,7 @@ import { billingRoutes } from './billing/billing.routes.ts';
 import { chipRoutes } from './chip/chip.routes.ts';
 import { contractRoutes } from './contracts/contracts.routes.ts';
 import { customerRoutes } from './customers/customers.routes.ts';
+import { documentRoutes } from './documents/documents.routes.ts';
 import { faceRoutes } from './faces/faces.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
 import { livenessRoutes } from './liveness/liveness.routes.ts';
@@ -26,5 +27,6 @@ export const routeModules: Array<(app: FastifyInstance, ctx: AppContext) => Prom
   faceRoutes,
   livenessRoutes,
   chipRoutes,
+  documentRoutes,
   webRoutes,
 ];
