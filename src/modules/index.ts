@@ -12,6 +12,7 @@ import { faceRoutes } from './faces/faces.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
 import { livenessRoutes } from './liveness/liveness.routes.ts';
 import { publicApiRoutes } from './sessions/sessions.routes.ts';
+import { supportRoutes } from './support/support.routes.ts';
 import { webRoutes } from './web/web.routes.ts';
 
 /** Every route module, in one list: a new module is one file and one line here. */
@@ -28,5 +29,6 @@ export const routeModules: Array<(app: FastifyInstance, ctx: AppContext) => Prom
   livenessRoutes,
   chipRoutes,
   documentRoutes,
+  supportRoutes,
   webRoutes,
 ];
