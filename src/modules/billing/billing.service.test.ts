@@ -9,7 +9,7 @@ import { recordUsage, recordUsageBatch, type UsageEvent } from '../metering/mete
 import { createBillingService } from './billing.service.ts';
 import { insertPlan, insertPlanVersion } from './plans.repo.ts';
 import { DEFAULT_TIERS } from './pricing.ts';
-import { buildContract, buildCustomer, buildParties, ensureContractExtras } from './test-builders.ts';
+import { buildContract, buildCustomer, buildParties } from './test-builders.ts';
 
 const TZ = 'Asia/Ho_Chi_Minh';
 
@@ -43,7 +43,6 @@ before(async () => {
   for (const engine of ['pglite', 'postgres'] as const) {
     const db = await freshDatabase(engine).catch(() => null);
     if (db) {
-      await ensureContractExtras(db);
       await buildParties(db);
     }
     dbs.set(engine, db);

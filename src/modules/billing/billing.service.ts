@@ -115,19 +115,6 @@ const INVOICE_COLUMNS = `i.id, i.number, i.kind, i.customer_id, to_char(i.period
   i.credits_invoice_id, i.status, i.vat_rate_bp, i.subtotal_vnd, i.vat_vnd, i.total_vnd, i.reason,
   i.review_until, i.created_at, i.finalized_at`;
 
-/** Columns of `contracts` that arrive with the contracts migration; NULL until they exist. */
-async function contractExtras(db: Db): Promise<{ cancel: string; onprem: string; activated: string }> {
-  const rows = await db.query<{ column_name: string }>(
-    `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'contracts'`,
-  );
-  const has = new Set(rows.map((r) => r.column_name));
-  return {
-    cancel: has.has('cancel_effective_date') ? 'c.cancel_effective_date' : 'NULL::date',
-    onprem: has.has('onprem_amount_vnd') ? 'c.onprem_amount_vnd' : 'NULL::bigint',
-    activated: has.has('activated_at') ? 'c.activated_at' : 'NULL::timestamptz',
-  };
-}
-
 const dayMs = 86_400_000;
 const dayNumber = (d: string) => Date.parse(`${d}T00:00:00Z`) / dayMs;
 const dayString = (n: number) => new Date(n * dayMs).toISOString().slice(0, 10);
@@ -162,19 +149,18 @@ export function createBillingService(deps: { db: Db; clock: Clock; options: Bill
   }
 
   async function contractsOf(m: LocalMonth, customerId?: string): Promise<ContractRow[]> {
-    const x = await contractExtras(db);
     const params: unknown[] = [m.firstDay, m.lastDay, [...BILLED_STATUSES], tz];
     const only = customerId ? `AND c.customer_id = $${params.push(customerId)}` : '';
     return db.query<ContractRow>(
       `SELECT c.id, c.customer_id, c.edition, to_char(c.start_date, 'YYYY-MM-DD') AS start_date,
               to_char(c.end_date, 'YYYY-MM-DD') AS end_date,
-              to_char(${x.cancel}, 'YYYY-MM-DD') AS cancel_effective_date,
-              ${x.onprem} AS onprem_amount_vnd,
-              to_char(COALESCE((${x.activated} AT TIME ZONE $4)::date, c.start_date), 'YYYY-MM') AS onprem_month,
+              to_char(c.cancel_effective_date, 'YYYY-MM-DD') AS cancel_effective_date,
+              c.onprem_amount_vnd AS onprem_amount_vnd,
+              to_char(COALESCE((c.activated_at AT TIME ZONE $4)::date, c.start_date), 'YYYY-MM') AS onprem_month,
               COALESCE(c.price_plan_code, 'cloud_saas_default') AS plan_code
          FROM contracts c
         WHERE c.status = ANY($3::text[]) AND c.start_date <= $2::date AND c.end_date >= $1::date
-          AND (${x.cancel} IS NULL OR ${x.cancel} > $1::date) ${only}
+          AND (c.cancel_effective_date IS NULL OR c.cancel_effective_date > $1::date) ${only}
         ORDER BY c.customer_id, c.start_date DESC, c.id`,
       params as string[],
     );

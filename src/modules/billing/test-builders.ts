@@ -1,14 +1,7 @@
 import type { Db } from '../../db/client.ts';
 import { newId } from '../../lib/ids.ts';
 
-/**
- * Test builders for billing: units, people, customers and contracts with only the columns billing
- * reads. Columns the contracts migration adds are created here when it has not landed yet.
- */
-export async function ensureContractExtras(db: Db): Promise<void> {
-  await db.exec(`ALTER TABLE contracts ADD COLUMN IF NOT EXISTS cancel_effective_date date;
-    ALTER TABLE contracts ADD COLUMN IF NOT EXISTS onprem_amount_vnd bigint;`);
-}
+/** Test builders for billing: units, people, customers and contracts with only the columns billing reads. */
 
 export async function buildParties(db: Db): Promise<void> {
   await db.query(
@@ -70,7 +63,6 @@ export async function buildContract(
     ],
   );
   if (c.cancelEffective || c.onpremAmount) {
-    await ensureContractExtras(db);
     await db.query('UPDATE contracts SET cancel_effective_date = $2, onprem_amount_vnd = $3 WHERE id = $1', [
       id,
       c.cancelEffective ?? null,
