@@ -1,0 +1,240 @@
+/**
+ * `npm run eval -- documents [--n 300] [--seed 1]`: renders synthetic cards of every type and side,
+ * photographs them at three degradation levels, reads each with the engine and with the baseline
+ * (plain tesseract `vie` on the whole image + regex) in the same run, and prints per-field exact
+ * match and character error rate. Then the MRZ parse cases and the PassportEye specimen images.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { baselineRead, baselineWorker } from '../src/ekyc/document/baseline.ts';
+import type { DocType, Side } from '../src/ekyc/document/layouts.ts';
+import { layoutOf } from '../src/ekyc/document/layouts.ts';
+import { mrzLinesFromOcr, parseMrz } from '../src/ekyc/document/mrz.ts';
+import { getOcr } from '../src/ekyc/document/ocr.ts';
+import { readDocument } from '../src/ekyc/document/reader.ts';
+import { sharedDataPath } from '../src/ekyc/document/shared-data.ts';
+import {
+  type Degradation,
+  type Person,
+  photograph,
+  qrPayload,
+  randomPerson,
+  renderCard,
+} from '../test/fixtures/cards/render.ts';
+
+const SIDES: [DocType, Side][] = [
+  ['cccd_chip', 'front'],
+  ['cccd_chip', 'back'],
+  ['cccd', 'front'],
+  ['can_cuoc', 'front'],
+  ['can_cuoc', 'back'],
+  ['cmnd', 'front'],
+  ['cmnd', 'back'],
+  ['passport', 'front'],
+];
+const LEVELS: Degradation[] = ['clean', 'moderate', 'hard'];
+const KEY_FIELDS = ['id_number', 'full_name', 'date_of_birth', 'sex', 'date_of_expiry'] as const;
+
+function levenshtein(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0]!;
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j]!;
+      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length]!;
+}
+
+/** The truth for the fields that this side shows (printed, or in its QR). */
+function truthFor(p: Person, type: DocType, side: Side): Record<string, string> {
+  const out: Record<string, string> = {};
+  const L = layoutOf(type, side);
+  for (const f of L.fields) {
+    const v =
+      f.field === 'id_number' && type === 'cmnd'
+        ? p.cmnd_number
+        : f.field === 'nationality'
+          ? null
+          : ((p as unknown as Record<string, string | null>)[f.field] ?? null);
+    if (v) out[f.field] = v;
+  }
+  if (L.qr) {
+    out.id_number = p.id_number;
+    out.full_name = p.full_name;
+    out.date_of_birth = p.date_of_birth;
+    out.sex = p.sex;
+  }
+  if (L.mrz) {
+    out.id_number ??= p.id_number;
+    out.date_of_birth ??= p.date_of_birth;
+    out.sex ??= p.sex;
+    out.date_of_expiry ??= p.date_of_expiry;
+  }
+  void qrPayload;
+  return out;
+}
+
+interface Tally {
+  n: number;
+  exact: Record<string, [number, number]>;
+  chars: number;
+  errors: number;
+  fieldsTotal: number;
+  fieldsWrong: number;
+}
+
+const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)}` : '–');
+
+export async function run(args: string[]) {
+  const arg = (k: string, d: number) => {
+    const i = args.indexOf(`--${k}`);
+    return i >= 0 ? Number(args[i + 1]) : d;
+  };
+  const total = arg('n', 300);
+  const seed0 = arg('seed', 1);
+  const skipBaseline = args.includes('--no-baseline');
+  await getOcr();
+  if (!skipBaseline) await baselineWorker();
+  const now = new Date('2026-11-24T00:00:00Z');
+  const tallies = new Map<string, { ours: Tally; base: Tally }>();
+  const blank = (): Tally => ({ n: 0, exact: {}, chars: 0, errors: 0, fieldsTotal: 0, fieldsWrong: 0 });
+  const score = (t: Tally, truth: Record<string, string>, got: Record<string, string | null>) => {
+    t.n++;
+    for (const [f, v] of Object.entries(truth)) {
+      const g = got[f] ?? '';
+      t.exact[f] ??= [0, 0];
+      const e = t.exact[f];
+      e[1]++;
+      if (g === v) e[0]++;
+      t.fieldsTotal++;
+      if (g !== v) t.fieldsWrong++;
+      t.chars += v.length;
+      t.errors += Math.min(v.length, levenshtein(g, v));
+    }
+  };
+  const started = performance.now();
+  for (let i = 0; i < total; i++) {
+    const [type, side] = SIDES[i % SIDES.length]!;
+    const level = LEVELS[Math.floor(i / SIDES.length) % LEVELS.length]!;
+    const p = randomPerson(seed0 * 100003 + i, type);
+    const photo = await photograph(await renderCard(p, type, side), level, seed0 * 31 + i);
+    const truth = truthFor(p, type, side);
+    const key = `${type} ${side}|${level}`;
+    const t = tallies.get(key) ?? { ours: blank(), base: blank() };
+    tallies.set(key, t);
+    let got: Record<string, string | null> = {};
+    try {
+      const r = await readDocument({ front: photo.image, now });
+      got = Object.fromEntries(Object.entries(r.fields).map(([k, v]) => [k, v?.value ?? null]));
+      if (r.document.type !== type && !(type === 'cccd' && r.document.type === 'cccd_chip')) got = {};
+    } catch {
+      got = {};
+    }
+    score(t.ours, truth, got);
+    if (!skipBaseline) score(t.base, truth, await baselineRead(photo.image).catch(() => ({})));
+    if ((i + 1) % 24 === 0) {
+      process.stderr.write(
+        `  ${i + 1}/${total} cards, ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+      );
+    }
+  }
+  const rows = [...tallies.entries()].sort();
+  const header = `| side | level | n | ${KEY_FIELDS.map((f) => `${f} exact % (ours / base)`).join(' | ')} | field error % (ours / base) | CER % (ours / base) |`;
+  console.log(header);
+  console.log(
+    `|${header
+      .split('|')
+      .slice(1, -1)
+      .map(() => '---')
+      .join('|')}|`,
+  );
+  const byLevel = new Map<string, { ours: Tally; base: Tally }>();
+  const add = (a: Tally, b: Tally) => {
+    a.n += b.n;
+    a.chars += b.chars;
+    a.errors += b.errors;
+    a.fieldsTotal += b.fieldsTotal;
+    a.fieldsWrong += b.fieldsWrong;
+    for (const [f, [x, y]] of Object.entries(b.exact)) {
+      a.exact[f] ??= [0, 0];
+      const e = a.exact[f];
+      e[0] += x;
+      e[1] += y;
+    }
+  };
+  const line = (name: string, level: string, t: { ours: Tally; base: Tally }) => {
+    const cells = KEY_FIELDS.map((f) => {
+      const o = t.ours.exact[f];
+      const b = t.base.exact[f];
+      return o ? `${pct(o[0], o[1])} / ${b ? pct(b[0], b[1]) : '–'}` : '–';
+    });
+    console.log(
+      `| ${name} | ${level} | ${t.ours.n} | ${cells.join(' | ')} | ${pct(t.ours.fieldsWrong, t.ours.fieldsTotal)} / ${pct(t.base.fieldsWrong, t.base.fieldsTotal)} | ${pct(t.ours.errors, t.ours.chars)} / ${pct(t.base.errors, t.base.chars)} |`,
+    );
+  };
+  for (const [key, t] of rows) {
+    const [name, level] = key.split('|') as [string, string];
+    line(name, level, t);
+    const agg = byLevel.get(level) ?? { ours: blank(), base: blank() };
+    add(agg.ours, t.ours);
+    add(agg.base, t.base);
+    byLevel.set(level, agg);
+  }
+  for (const [level, t] of byLevel) line('**all**', level, t);
+  console.log(`\n${total} cards in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+
+  // MRZ parse cases.
+  const cases = JSON.parse(readFileSync(sharedDataPath('mrz/cheminfo_mrz_cases.json'), 'utf8')) as Array<{
+    mrz: string[] | string;
+    options: { autocorrect?: boolean } | null;
+    parsed: { format: string; valid: boolean } | null;
+  }>;
+  let agreeN = 0;
+  let n = 0;
+  for (const c of cases) {
+    if (!c.parsed) continue;
+    n++;
+    const r = parseMrz(Array.isArray(c.mrz) ? c.mrz : c.mrz.split('\n'), now, {
+      autocorrect: c.options?.autocorrect ?? false,
+    });
+    if (r && r.valid === c.parsed.valid && r.format === c.parsed.format) agreeN++;
+  }
+  console.log(`| MRZ parse cases | ${agreeN}/${n} agree on format and validity |\n|---|---|`);
+  // PassportEye ground-truth specimen images: MRZ OCR of the bottom third.
+  const gtDir = sharedDataPath('mrz/passporteye_images/ground_truth');
+  const gt = JSON.parse(readFileSync(path.join(gtDir, 'ground_truth.json'), 'utf8')) as Array<{
+    files: string[];
+    mrz: string[];
+  }>;
+  const ocr = await getOcr();
+  console.log('\n| specimen | MRZ lines exact | parsed valid |\n|---|---|---|');
+  for (const g of gt) {
+    for (const file of g.files) {
+      const img = sharp(path.join(gtDir, file));
+      const meta = await img.metadata();
+      const h = meta.height ?? 0;
+      const strip = await sharp(path.join(gtDir, file))
+        .extract({
+          left: 0,
+          top: Math.round(h * 0.65),
+          width: meta.width ?? 0,
+          height: h - Math.round(h * 0.65),
+        })
+        .greyscale()
+        .normalise()
+        .png()
+        .toBuffer();
+      const lines = mrzLinesFromOcr((await ocr.mrz(strip)).text);
+      const exact = lines ? lines.filter((l, k) => l === g.mrz[k]).length : 0;
+      const parsed = lines ? parseMrz(lines, now, { autocorrect: true }) : null;
+      console.log(`| ${file} | ${exact}/${g.mrz.length} | ${parsed?.valid ?? false} |`);
+    }
+  }
+  await ocr.terminate();
+  if (!skipBaseline) await (await baselineWorker()).terminate();
+}
