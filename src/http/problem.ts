@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { HTTPMethod } from 'find-my-way';
 import FindMyWay from 'find-my-way';
 import { AppError, httpError } from './errors.ts';
+import { inputErrorOf, registerInputGuards } from './input.ts';
 
 export const PROBLEM_JSON = 'application/problem+json; charset=utf-8';
 
@@ -75,6 +76,8 @@ export function toAppError(error: FastifyError | AppError | Error): AppError {
       return httpError('ERR_BAD_REQUEST', fe.message);
   }
   if (error instanceof SyntaxError && (fe.statusCode ?? 0) === 400) return httpError('ERR_MALFORMED_JSON');
+  const input = inputErrorOf(error);
+  if (input) return input;
   const status = fe.statusCode ?? 500;
   if (status === 413) return httpError('ERR_PAYLOAD_TOO_LARGE');
   if (status === 415) return httpError('ERR_UNSUPPORTED_MEDIA_TYPE');
@@ -82,7 +85,20 @@ export function toAppError(error: FastifyError | AppError | Error): AppError {
   return httpError('ERR_INTERNAL');
 }
 
+/**
+ * For Fastify's `frameworkErrors` option: URLs the router refuses before any hook runs (bad percent
+ * escapes, overlong path parameters) answer as problems too instead of Fastify's own JSON.
+ */
+export function frameworkErrors(error: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  const appError =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? httpError('ERR_ROUTE_NOT_FOUND', 'A path segment is too long')
+      : httpError('ERR_BAD_REQUEST', 'The URL is not valid');
+  sendProblem(req, reply, appError);
+}
+
 export function registerProblemHandlers(app: FastifyInstance): void {
+  registerInputGuards(app);
   // A second router with every route's pattern tells "wrong method" (405) apart from "no route" (404).
   const known = FindMyWay({ ignoreTrailingSlash: true });
   app.addHook('onRoute', (route) => {
