@@ -124,6 +124,16 @@ export function createSupportService(deps: {
     return cached.cal;
   }
 
+  /** All targets at once, for loops over many requests. */
+  async function targetPicker(q: Db = db) {
+    const all = await repo.slaTargets(q);
+    return (queue: Queue, priority: Priority): SlaTarget => {
+      const t = all.find((x) => x.queue === queue && x.priority === priority);
+      if (!t) throw new Error(`no SLA target for ${queue}/${priority}`);
+      return t;
+    };
+  }
+
   async function targetFor(queue: Queue, priority: Priority, q: Db = db): Promise<SlaTarget> {
     const t = (await repo.slaTargets(q)).find((x) => x.queue === queue && x.priority === priority);
     if (!t) throw new Error(`no SLA target for ${queue}/${priority}`);
@@ -808,8 +818,9 @@ export function createSupportService(deps: {
            ((first_response_at IS NULL AND first_response_breached_at IS NULL) OR resolution_breached_at IS NULL)`,
       );
       let escalated = 0;
+      const pick = await targetPicker();
       for (const r of rows) {
-        const target = await targetFor(r.queue, r.priority);
+        const target = pick(r.queue, r.priority);
         const view = slaView(r, target, now, cal);
         const fr =
           r.first_response_at === null && !r.first_response_breached_at && view.first_response.breached;
@@ -864,8 +875,9 @@ export function createSupportService(deps: {
       const now = clock.now();
       const rows = await repo.listVisible(db, v, { limit: 10_000, offset: 0 });
       const out = [];
+      const pick = await targetPicker();
       for (const r of rows) {
-        const view = slaView(r, await targetFor(r.queue, r.priority), now, cal);
+        const view = slaView(r, pick(r.queue, r.priority), now, cal);
         if (!view.first_response.breached && !view.resolution.breached) continue;
         out.push({
           id: r.id,
