@@ -59,7 +59,7 @@ describe('every error is problem+json with a stable code', () => {
   });
 
   test('wrong method on a route with a parameter → 405', async () => {
-    const res = await t.app.inject({ method: 'PATCH', url: '/api/customers/cus_demobank' });
+    const res = await t.app.inject({ method: 'DELETE', url: '/api/api-keys/key_abc/revoke' });
     expectProblem(res, 405, 'ERR_METHOD_NOT_ALLOWED');
   });
 
