@@ -138,8 +138,16 @@ export function mrzLinesFromOcr(text: string): string[] | null {
   return null;
 }
 
-function fit(line: string, width: number): string | null {
-  if (Math.abs(line.length - width) > 3) return null;
+function fit(input: string, width: number): string | null {
+  let line = input;
+  if (line.length > width) {
+    // OCR often reads a filler `<` as `<K`/`<L` in OCR-B: drop those extras, then re-pad the tail.
+    line = line.replace(/(?<=<)[KL]/g, '');
+    if (line.length > width) line = line.replace(/[<KL]+$/, '');
+  }
+  if (line.length < width && /</.test(line.slice(-3))) line = line.replace(/[<KL]*$/, '');
+  if (line.length > width || width - line.length > 30) return null;
+  if (Math.abs(input.length - width) > 3 && line.length !== width && !line.includes('<<')) return null;
   if (line.length > width) return line.slice(0, width);
   return line.padEnd(width, '<');
 }

@@ -167,6 +167,15 @@ describe('MRZ', () => {
     assert.equal(r.sex, 'F');
   });
 
+  test('OCR that reads OCR-B fillers as `<K`/`<L` is cleaned back to 44 columns', () => {
+    const ocr =
+      'V 8 I DD HS\nP<UTOERIKSSON<K<KANNA<KMARIA<LLLLLLLLLLLLLLKLKLKLKLK\nL898902C36UTO7408122F1204159ZE184226B<<<<<K10\n';
+    assert.deepEqual(mrzLinesFromOcr(ocr), [
+      'P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<',
+      'L898902C36UTO7408122F1204159ZE184226B<<<<<10',
+    ]);
+  });
+
   test('OCR text with noise and spaces becomes MRZ lines', () => {
     const ocr =
       'xx\nIDVNM0999999992001099999999<< 8\n9901014M3901013VNM<<<<<<<<<<<6\nNGUYEN<<VAN<DUC<<<<<<<<<<<<<<<\n';
