@@ -7,6 +7,9 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { buildApp } from '../../src/app.ts';
 import type { Database } from '../../src/db/client.ts';
 import { type SeedReport, seed } from '../../src/db/seed.ts';
+import type { AppContext } from '../../src/http/context.ts';
+import { jobDefinitions } from '../../src/jobs/index.ts';
+import { startJobQueue } from '../../src/jobs/queue.ts';
 import { systemClock } from '../../src/lib/clock.ts';
 import { testConfig } from '../app.ts';
 import { freshDatabase } from '../db.ts';
@@ -40,28 +43,39 @@ export async function ensureBuilt(): Promise<void> {
 export interface Server {
   url: string;
   app: FastifyInstance;
+  ctx: AppContext;
   db: Database;
   seed: SeedReport;
   close(): Promise<void>;
 }
 
 /** The real app on a loopback port with a fresh seeded PGlite and the real clock (cookies expire for real). */
-export async function startServer(env: Record<string, string> = {}): Promise<Server> {
+export async function startServer(
+  opts: { env?: Record<string, string>; jobs?: boolean } = {},
+): Promise<Server> {
   await ensureBuilt();
   const db = await freshDatabase('pglite');
-  const config = testConfig({ COOKIE_SECURE: 'false', ...env });
+  const config = testConfig({ COOKIE_SECURE: 'false', ...opts.env });
   const report = await seed(db, config, systemClock);
-  const { app } = await buildApp({ config, db });
+  const { app, ctx } = await buildApp({ config, db });
+  // Background work (session processing, webhooks) runs as in production when asked for.
+  if (opts.jobs) {
+    ctx.queue = await startJobQueue(db, jobDefinitions(ctx), (err) =>
+      console.error('e2e job error:', (err as Error).message),
+    );
+  }
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('no address');
   return {
     url: `http://127.0.0.1:${address.port}`,
     app,
+    ctx,
     db,
     seed: report,
     async close() {
       await app.close();
+      await ctx.queue?.stop();
       await db.close();
     },
   };

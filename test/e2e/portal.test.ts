@@ -190,6 +190,27 @@ describe('portal in Chromium', () => {
     }
   });
 
+  test('every menu screen of every role opens without an API error (screenshots of each)', async () => {
+    for (const r of ROLES) {
+      browser.errors.length = 0;
+      await loginAs(page, server.url, r.email);
+      const links = page.getByRole('navigation').getByRole('link');
+      const hrefs = (await links.evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''))).filter(
+        (h) => h.startsWith('/app/'),
+      );
+      for (const href of hrefs) {
+        await page.getByRole('navigation').locator(`a[href="${href}"]`).click();
+        await page.waitForURL(`${server.url}${href}`);
+        await page.waitForLoadState('networkidle');
+        await page.getByRole('heading', { level: 1 }).waitFor();
+        const alerts = await page.locator('.alert-error').allTextContents();
+        assert.deepEqual(alerts, [], `${r.role} ${href}`);
+        await screenshot(page, `page-${r.role}-${href.slice(5).replaceAll('/', '-')}`);
+      }
+      assert.deepEqual(browser.errors, [], `${r.role} console errors`);
+    }
+  });
+
   test('a deep link while logged out goes to the login page and back after login', async () => {
     await page.context().clearCookies();
     await page.goto(`${server.url}/app/audit`);

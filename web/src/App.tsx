@@ -8,6 +8,7 @@ import { CustomerDetailPage, CustomersPage } from './pages/Customers.tsx';
 import { ErrorsPage } from './pages/Errors.tsx';
 import { HomePage } from './pages/Home.tsx';
 import { LoginPage } from './pages/Login.tsx';
+import { ContractsPage, InvoicesPage, SessionsPage, SupportPage, TasksPage } from './pages/Work.tsx';
 import { Link, match, navigate, useLocation } from './router.tsx';
 import { useSession, useUser } from './session.tsx';
 import { Loading } from './ui.tsx';
@@ -61,6 +62,11 @@ function Page({ path }: { path: string }) {
   if (path === '/app/api-keys') return <MyApiKeysPage />;
   if (path === '/app/audit' && user.role === 'admin') return <AuditPage />;
   if (path === '/app/errors') return <ErrorsPage />;
+  if (path === '/app/contracts') return <ContractsPage />;
+  if (path === '/app/tasks') return <TasksPage />;
+  if (path === '/app/invoices') return <InvoicesPage />;
+  if (path === '/app/support') return <SupportPage />;
+  if (path === '/app/sessions') return <SessionsPage />;
   return (
     <div className="alert alert-error" role="alert">
       {t('error.notFound')}

@@ -15,6 +15,23 @@ const STAFF: Role[] = ['admin', 'operator', 'unit_user', 'am', 'kam', 'agent_use
 export const NAV: NavItem[] = [
   { label: 'nav.home', href: '/app', roles: [] },
   { label: 'nav.customers', href: '/app/customers', roles: STAFF },
+  {
+    label: 'nav.tasks',
+    href: '/app/tasks',
+    roles: ['admin', 'operator', 'unit_user', 'agent_user'],
+  },
+  { label: 'nav.contracts', href: '/app/contracts', roles: STAFF },
+  {
+    label: 'nav.sessions',
+    href: '/app/sessions',
+    roles: ['admin', 'operator', 'customer_admin', 'support_agent'],
+  },
+  {
+    label: 'nav.invoices',
+    href: '/app/invoices',
+    roles: ['admin', 'operator', 'unit_user', 'am', 'kam', 'customer_admin'],
+  },
+  { label: 'nav.support', href: '/app/support', roles: [...STAFF, 'customer_admin'] },
   { label: 'nav.apiKeys', href: '/app/api-keys', roles: ['customer_admin'] },
   { label: 'nav.audit', href: '/app/audit', roles: ['admin'] },
   {

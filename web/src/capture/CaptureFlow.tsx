@@ -15,16 +15,37 @@ const SHOTS = ['front', 'back', 'selfie'] as const;
 type Shot = (typeof SHOTS)[number];
 
 interface CaptureInfo {
+  id?: string;
   status?: string;
+  checks?: string[];
+  locale?: string;
   redirect_url?: string | null;
   customer_name?: string;
-  expires_at?: string;
+  expires_at?: string | null;
+  uploads?: Array<{ slot: string; uploaded_at: string }>;
+}
+
+const OPEN = new Set(['created', 'collecting']);
+const PENDING = new Set(['processing']);
+const UPLOAD_PATH: Record<Shot, string> = {
+  front: 'documents/front',
+  back: 'documents/back',
+  selfie: 'selfie',
+};
+
+/** Which photos the session's checks need: the card for `document`, a selfie for `face`/`liveness`. */
+function shotsFor(checks: string[] | undefined): Shot[] {
+  const c = checks ?? ['document', 'face'];
+  const out: Shot[] = [];
+  if (c.includes('document')) out.push('front', 'back');
+  if (c.includes('face') || c.includes('liveness')) out.push('selfie');
+  return out;
 }
 
 const base = (token: string) => `/v1/capture/${encodeURIComponent(token)}`;
 
 export function CaptureFlow({ token }: { token: string }) {
-  const { t } = useI18n();
+  const { t, setLang } = useI18n();
   const [info, setInfo] = useState<CaptureInfo | null>(null);
   const [loadError, setLoadError] = useState<unknown>();
   const [step, setStep] = useState<Step>('consent');
@@ -33,28 +54,42 @@ export function CaptureFlow({ token }: { token: string }) {
   const [submitError, setSubmitError] = useState<unknown>();
 
   useEffect(() => {
-    request<CaptureInfo>(base(token), { allow401: true }).then(setInfo, setLoadError);
-  }, [token]);
+    request<CaptureInfo>(base(token), { allow401: true }).then((i) => {
+      setInfo(i);
+      if (!localStorage.getItem('ekyc.lang') && (i.locale === 'en' || i.locale === 'vi')) setLang(i.locale);
+      if (i.status && !OPEN.has(i.status)) setStep('done');
+    }, setLoadError);
+  }, [token, setLang]);
 
-  const steps: Step[] = ['consent', 'front', 'back', 'selfie', 'review'];
+  // After submitting, poll until the checks have run (the result screen shows the outcome).
+  useEffect(() => {
+    if (step !== 'done' || !info?.status || !PENDING.has(info.status)) return;
+    const timer = window.setTimeout(() => {
+      request<CaptureInfo>(base(token), { allow401: true }).then(
+        (i) => setInfo((old) => ({ ...old, ...i })),
+        () => {},
+      );
+    }, 1500);
+    return () => clearTimeout(timer);
+  }, [step, info, token]);
+
+  const needed = shotsFor(info?.checks);
+  const steps: Step[] = ['consent', ...needed, 'review'];
   const n = steps.indexOf(step) + 1;
+  const after = (k: Shot): Step => steps[steps.indexOf(k) + 1] ?? 'review';
 
   const submit = async () => {
     setSubmitError(undefined);
     setProgress(0);
     try {
-      for (const [i, kind] of SHOTS.entries()) {
+      for (const [i, kind] of needed.entries()) {
         const blob = shots[kind];
         if (!blob) continue;
-        await upload(`${base(token)}/images/${kind}`, blob, kind, (p) =>
-          setProgress(Math.round(((i + p) / SHOTS.length) * 90)),
+        await upload(`${base(token)}/${UPLOAD_PATH[kind]}`, blob, kind, (p) =>
+          setProgress(Math.round(((i + p) / needed.length) * 90)),
         );
       }
-      const done = await request<CaptureInfo>(`${base(token)}/submit`, {
-        method: 'POST',
-        body: { consent: true },
-        allow401: true,
-      });
+      const done = await request<CaptureInfo>(`${base(token)}/submit`, { method: 'POST', allow401: true });
       setProgress(100);
       setInfo((old) => ({ ...old, ...done }));
       setStep('done');
@@ -74,16 +109,15 @@ export function CaptureFlow({ token }: { token: string }) {
       </div>
     );
   } else if (!info) body = <Loading />;
-  else if (step === 'consent') body = <Consent onAccept={() => setStep('front')} />;
+  else if (step === 'consent') body = <Consent onAccept={() => setStep(steps[1] ?? 'review')} />;
   else if (step === 'front' || step === 'back' || step === 'selfie') {
-    const next: Record<Shot, Step> = { front: 'back', back: 'selfie', selfie: 'review' };
     body = (
       <Camera
         key={step}
         kind={step}
         onCaptured={(blob) => {
           setShots((s) => ({ ...s, [step]: blob }));
-          setStep(next[step]);
+          setStep(after(step));
         }}
       />
     );
@@ -92,7 +126,7 @@ export function CaptureFlow({ token }: { token: string }) {
       <section aria-labelledby="review-h">
         <h2 id="review-h">{t('capture.review.title')}</h2>
         <div className="thumbs">
-          {SHOTS.map((k) => (
+          {needed.map((k) => (
             <Thumb key={k} blob={shots[k]} label={t(`capture.${k}.title`)} onRetake={() => setStep(k)} />
           ))}
         </div>
@@ -121,6 +155,15 @@ export function CaptureFlow({ token }: { token: string }) {
         </div>
         <h2 id="done-h">{t('capture.done.title')}</h2>
         <p>{t('capture.done.body')}</p>
+        {info?.status && PENDING.has(info.status) ? (
+          <p className="muted" role="status" aria-live="polite">
+            {t('capture.processing')}
+          </p>
+        ) : info?.status ? (
+          <p role="status" data-testid="capture-status" data-status={info.status}>
+            {t('capture.result', { status: info.status })}
+          </p>
+        ) : null}
         {info?.redirect_url ? (
           <a className="btn btn-primary" href={info.redirect_url}>
             {t('capture.done.back')}
@@ -156,7 +199,7 @@ function upload(
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', url);
+    xhr.open('PUT', url);
     xhr.setRequestHeader('accept', 'application/json');
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable) onProgress(e.loaded / e.total);
@@ -172,7 +215,7 @@ function upload(
       }
     };
     const form = new FormData();
-    form.append('image', blob, `${kind}.jpg`);
+    form.append('file', blob, blob.type === 'image/png' ? `${kind}.png` : `${kind}.jpg`);
     xhr.send(form);
   });
 }

@@ -1,0 +1,144 @@
+import { type ReactNode, useState } from 'react';
+import { api } from '../api.ts';
+import { type MsgKey, useI18n } from '../i18n.tsx';
+import { Empty, ErrorBox, Loading, useAsync } from '../ui.tsx';
+
+export interface Column<T> {
+  label: MsgKey;
+  render(row: T): ReactNode;
+}
+
+export interface Filter {
+  name: string;
+  label: MsgKey;
+  /** Options of a select; `undefined` makes it a checkbox. */
+  options?: readonly string[];
+}
+
+const PAGE = 50;
+
+/** A list screen over one `GET` API returning `{ items }`: filters in the query, "load more" paging. */
+export function ListPage<T extends { id: string | number }>({
+  title,
+  intro,
+  url,
+  columns,
+  filters = [],
+  empty,
+  actions,
+  reloadKey = 0,
+}: {
+  title: MsgKey;
+  intro?: MsgKey;
+  url: string;
+  columns: Column<T>[];
+  filters?: Filter[];
+  empty: MsgKey;
+  actions?: (row: T, reload: () => void) => ReactNode;
+  reloadKey?: number;
+}) {
+  const { t } = useI18n();
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [limit, setLimit] = useState(PAGE);
+  const res = useAsync(
+    (s) => api.get<{ items: T[] }>(url, { ...values, limit }, s),
+    [url, JSON.stringify(values), limit, reloadKey],
+  );
+  const set = (name: string, v: string) => {
+    setLimit(PAGE);
+    setValues((old) => ({ ...old, [name]: v }));
+  };
+  return (
+    <>
+      <h1>{t(title)}</h1>
+      {intro ? <p className="muted">{t(intro)}</p> : null}
+      {filters.length > 0 ? (
+        <div className="toolbar">
+          {filters.map((f) =>
+            f.options ? (
+              <div className="field" key={f.name}>
+                <label htmlFor={`f-${f.name}`}>{t(f.label)}</label>
+                <select
+                  id={`f-${f.name}`}
+                  value={values[f.name] ?? ''}
+                  onChange={(e) => set(f.name, e.target.value)}
+                >
+                  <option value="">—</option>
+                  {f.options.map((o) => (
+                    <option key={o} value={o}>
+                      {o}
+                    </option>
+                  ))}
+                </select>
+              </div>
+            ) : (
+              <label className="check" key={f.name}>
+                <input
+                  type="checkbox"
+                  checked={values[f.name] === 'true'}
+                  onChange={(e) => set(f.name, e.target.checked ? 'true' : '')}
+                />
+                {t(f.label)}
+              </label>
+            ),
+          )}
+        </div>
+      ) : null}
+      {res.loading && !res.data ? <Loading /> : null}
+      <ErrorBox error={res.error} onRetry={res.reload} />
+      {res.data && res.data.items.length === 0 ? <Empty>{t(empty)}</Empty> : null}
+      {res.data && res.data.items.length > 0 ? (
+        <>
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  {columns.map((c) => (
+                    <th scope="col" key={c.label}>
+                      {t(c.label)}
+                    </th>
+                  ))}
+                  {actions ? <th scope="col">{t('keys.actions')}</th> : null}
+                </tr>
+              </thead>
+              <tbody>
+                {res.data.items.map((row) => (
+                  <tr key={row.id}>
+                    {columns.map((c) => (
+                      <td key={c.label} data-label={t(c.label)}>
+                        {c.render(row)}
+                      </td>
+                    ))}
+                    {actions ? (
+                      <td data-label={t('keys.actions')} className="actions">
+                        {actions(row, res.reload)}
+                      </td>
+                    ) : null}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {res.data.items.length >= limit ? (
+            <button type="button" className="btn" onClick={() => setLimit((l) => l + PAGE)}>
+              {t('common.more')}
+            </button>
+          ) : null}
+        </>
+      ) : null}
+    </>
+  );
+}
+
+export function StatusBadge({ status }: { status: string }) {
+  const cls = /^(active|approved|done|finalized|closed|resolved|renewed)$/.test(status)
+    ? 'badge-ok'
+    : /^(declined|cancelled|expired|abandoned|overdue|breached)$/.test(status)
+      ? 'badge-bad'
+      : /^(review|expiring|cancellation_requested|waiting_customer|awaiting_review|draft|reopened)$/.test(
+            status,
+          )
+        ? 'badge-warn'
+        : '';
+  return <span className={`badge ${cls}`}>{status}</span>;
+}

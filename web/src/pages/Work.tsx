@@ -1,0 +1,322 @@
+import { useState } from 'react';
+import { api } from '../api.ts';
+import { useI18n } from '../i18n.tsx';
+import { ErrorBox, Field, Modal, useAction } from '../ui.tsx';
+import { ListPage, StatusBadge } from './ListPage.tsx';
+
+interface Contract {
+  id: string;
+  customer_id: string;
+  edition: string;
+  status: string;
+  start_date: string | null;
+  end_date: string | null;
+  signing_unit_id: string | null;
+  price_plan_code: string | null;
+}
+
+export function ContractsPage() {
+  const { fmtDate } = useI18n();
+  return (
+    <ListPage<Contract>
+      title="contracts.title"
+      url="/api/contracts"
+      empty="contracts.empty"
+      filters={[
+        {
+          name: 'status',
+          label: 'common.status',
+          options: [
+            'declared',
+            'provisioning',
+            'active',
+            'expiring',
+            'renewed',
+            'expired',
+            'cancellation_requested',
+            'cancelled',
+          ],
+        },
+      ]}
+      columns={[
+        { label: 'contracts.id', render: (c) => <code>{c.id}</code> },
+        { label: 'contracts.customer', render: (c) => <code>{c.customer_id}</code> },
+        { label: 'contracts.edition', render: (c) => c.edition },
+        { label: 'common.status', render: (c) => <StatusBadge status={c.status} /> },
+        {
+          label: 'contracts.term',
+          render: (c) =>
+            `${c.start_date ? fmtDate(c.start_date).split(' ')[0] : '—'} → ${c.end_date ? fmtDate(c.end_date).split(' ')[0] : '—'}`,
+        },
+        { label: 'contracts.unit', render: (c) => c.signing_unit_id ?? '—' },
+      ]}
+    />
+  );
+}
+
+interface Task {
+  id: string;
+  kind: string;
+  contract_id: string | null;
+  status: string;
+  due_at: string | null;
+  overdue: boolean;
+}
+
+export function TasksPage() {
+  const { t, fmtDate } = useI18n();
+  return (
+    <ListPage<Task>
+      title="tasks.title"
+      intro="tasks.intro"
+      url="/api/tasks"
+      empty="tasks.empty"
+      filters={[
+        { name: 'status', label: 'common.status', options: ['open', 'done', 'cancelled'] },
+        { name: 'overdue', label: 'tasks.overdueOnly' },
+      ]}
+      columns={[
+        { label: 'tasks.kind', render: (x) => x.kind },
+        { label: 'contracts.id', render: (x) => (x.contract_id ? <code>{x.contract_id}</code> : '—') },
+        { label: 'common.status', render: (x) => <StatusBadge status={x.status} /> },
+        {
+          label: 'tasks.due',
+          render: (x) => (
+            <>
+              {fmtDate(x.due_at)}{' '}
+              {x.overdue ? <span className="badge badge-bad">{t('tasks.overdue')}</span> : null}
+            </>
+          ),
+        },
+      ]}
+    />
+  );
+}
+
+interface Invoice {
+  id: string;
+  number: string | null;
+  kind: string;
+  customer_id: string;
+  period_month: string;
+  status: string;
+  total_vnd: number;
+}
+
+export function InvoicesPage() {
+  const { t, fmtNumber } = useI18n();
+  return (
+    <ListPage<Invoice>
+      title="invoices.title"
+      url="/api/invoices"
+      empty="invoices.empty"
+      filters={[{ name: 'status', label: 'common.status', options: ['draft', 'finalized'] }]}
+      columns={[
+        { label: 'invoices.number', render: (i) => i.number ?? <code>{i.id}</code> },
+        { label: 'invoices.period', render: (i) => i.period_month },
+        { label: 'contracts.customer', render: (i) => <code>{i.customer_id}</code> },
+        { label: 'common.status', render: (i) => <StatusBadge status={i.status} /> },
+        { label: 'invoices.total', render: (i) => `${fmtNumber(i.total_vnd)} ₫` },
+        {
+          label: 'invoices.pdf',
+          render: (i) => (
+            <a href={`/api/invoices/${i.id}/pdf`} target="_blank" rel="noreferrer">
+              {t('invoices.pdf')}
+            </a>
+          ),
+        },
+      ]}
+    />
+  );
+}
+
+interface SupportRequest {
+  id: string;
+  subject: string;
+  queue: string;
+  priority: string;
+  status: string;
+  received_at: string;
+  sla?: { first_response?: { breached?: boolean } | string; resolution?: { breached?: boolean } | string };
+}
+
+function slaBreached(s: SupportRequest['sla']): boolean {
+  const b = (v: unknown) =>
+    typeof v === 'object' && v !== null && (v as { breached?: boolean }).breached === true;
+  return !!s && (b(s.first_response) || b(s.resolution));
+}
+
+export function SupportPage() {
+  const { t, fmtDate } = useI18n();
+  return (
+    <ListPage<SupportRequest>
+      title="support.title"
+      url="/api/support/requests"
+      empty="support.empty"
+      filters={[
+        {
+          name: 'status',
+          label: 'common.status',
+          options: [
+            'received',
+            'in_progress',
+            'waiting_customer',
+            'callback_scheduled',
+            'resolved',
+            'awaiting_review',
+            'reopened',
+            'closed',
+          ],
+        },
+        { name: 'queue', label: 'support.queue', options: ['consulting', 'technical'] },
+      ]}
+      columns={[
+        { label: 'support.subject', render: (r) => r.subject },
+        { label: 'support.queue', render: (r) => r.queue },
+        { label: 'support.priority', render: (r) => r.priority },
+        { label: 'common.status', render: (r) => <StatusBadge status={r.status} /> },
+        { label: 'support.received', render: (r) => fmtDate(r.received_at) },
+        {
+          label: 'support.sla',
+          render: (r) =>
+            slaBreached(r.sla) ? (
+              <span className="badge badge-bad">{t('support.slaBreached')}</span>
+            ) : (
+              <span className="badge badge-ok">{t('support.slaOk')}</span>
+            ),
+        },
+      ]}
+    />
+  );
+}
+
+interface VSession {
+  id: string;
+  customer_id: string;
+  status: string;
+  checks: string[];
+  reason_codes: string[];
+  created_at: string;
+}
+
+export function SessionsPage() {
+  const { t, fmtDate } = useI18n();
+  const [reviewing, setReviewing] = useState<{ s: VSession; reload: () => void } | null>(null);
+  return (
+    <>
+      <ListPage<VSession>
+        title="sessions.title"
+        url="/api/verification-sessions"
+        empty="sessions.empty"
+        filters={[
+          {
+            name: 'status',
+            label: 'common.status',
+            options: [
+              'created',
+              'collecting',
+              'processing',
+              'approved',
+              'declined',
+              'review',
+              'resubmission_requested',
+              'expired',
+              'abandoned',
+            ],
+          },
+        ]}
+        columns={[
+          { label: 'sessions.id', render: (s) => <code>{s.id}</code> },
+          { label: 'common.status', render: (s) => <StatusBadge status={s.status} /> },
+          { label: 'sessions.checks', render: (s) => s.checks.join(', ') },
+          {
+            label: 'sessions.reasons',
+            render: (s) =>
+              s.reason_codes.length ? s.reason_codes.map((c) => <code key={c}>{c} </code>) : '—',
+          },
+          { label: 'keys.created', render: (s) => fmtDate(s.created_at) },
+        ]}
+        actions={(s, reload) =>
+          s.status === 'review' ? (
+            <button type="button" className="btn btn-small" onClick={() => setReviewing({ s, reload })}>
+              {t('sessions.review')}
+            </button>
+          ) : null
+        }
+      />
+      {reviewing ? (
+        <ReviewModal
+          session={reviewing.s}
+          onClose={() => setReviewing(null)}
+          onDone={() => {
+            reviewing.reload();
+            setReviewing(null);
+          }}
+        />
+      ) : null}
+    </>
+  );
+}
+
+function ReviewModal({
+  session,
+  onClose,
+  onDone,
+}: {
+  session: VSession;
+  onClose: () => void;
+  onDone: () => void;
+}) {
+  const { t } = useI18n();
+  const [note, setNote] = useState('');
+  const action = useAction();
+  const decide = async (decision: 'approved' | 'declined') => {
+    const ok = await action.run(() =>
+      api.post(`/api/verification-sessions/${session.id}/review`, {
+        decision,
+        ...(note.trim() ? { note: note.trim() } : {}),
+      }),
+    );
+    if (ok !== undefined) onDone();
+  };
+  return (
+    <Modal title={`${t('sessions.review')} ${session.id}`} onClose={onClose}>
+      <p>
+        {t('sessions.reasons')}: {session.reason_codes.join(', ') || '—'}
+      </p>
+      <Field label={t('sessions.note')}>
+        {(id) => (
+          <textarea
+            id={id}
+            maxLength={1000}
+            rows={3}
+            value={note}
+            onChange={(e) => setNote(e.target.value)}
+          />
+        )}
+      </Field>
+      <ErrorBox error={action.error} />
+      <div className="modal-actions">
+        <button type="button" className="btn" onClick={onClose}>
+          {t('common.cancel')}
+        </button>
+        <button
+          type="button"
+          className="btn btn-danger"
+          disabled={action.busy}
+          onClick={() => decide('declined')}
+        >
+          {t('sessions.decline')}
+        </button>
+        <button
+          type="button"
+          className="btn btn-primary"
+          disabled={action.busy}
+          onClick={() => decide('approved')}
+        >
+          {t('sessions.approve')}
+        </button>
+      </div>
+    </Modal>
+  );
+}
