@@ -131,7 +131,7 @@ const cccdBack = (type: 'cccd_chip' | 'cccd'): Layout => ({
       }
     : {}),
   keywords: ['DAC DIEM', 'IDENTIFICATION', 'NHAN DANG'],
-  title: [{ text: 'CỤC TRƯỞNG CỤC CẢNH SÁT QLHC VỀ TTXH', at: [200, 250], size: 18, color: '#1a1a1a' }],
+  title: [{ text: 'CỤC TRƯỞNG CỤC CẢNH SÁT QLHC VỀ TTXH', at: [250, 250], size: 18, color: '#1a1a1a' }],
   fields: [
     f(
       'personal_features',

@@ -146,8 +146,100 @@ function fit(input: string, width: number): string | null {
     if (line.length > width) line = line.replace(/[<KL]+$/, '');
   }
   if (line.length < width && /</.test(line.slice(-3))) line = line.replace(/[<KL]*$/, '');
-  if (line.length > width || width - line.length > 30) return null;
-  if (Math.abs(input.length - width) > 3 && line.length !== width && !line.includes('<<')) return null;
+  // A filler run stripped from the tail may be re-padded; otherwise at most 3 characters off.
+  const strippedTail = line.length < input.length && /<$/.test(input.replace(/[KL]+$/, '<'));
+  if (line.length > width + 3 || (!strippedTail && width - line.length > 3)) return null;
   if (line.length > width) return line.slice(0, width);
   return line.padEnd(width, '<');
+}
+
+const DIGIT_FIX: Record<string, string> = {
+  O: '0',
+  D: '0',
+  Q: '0',
+  I: '1',
+  L: '1',
+  Z: '2',
+  S: '5',
+  G: '6',
+  B: '8',
+};
+
+/** Columns that hold only digits (dates and check digits), per format and line. */
+const NUMERIC: Record<string, number[][]> = {
+  TD1: [[14], [0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 29], []],
+  TD3: [[], [9, 13, 14, 15, 16, 17, 18, 19, 21, 22, 23, 24, 25, 26, 27, 43]],
+};
+
+function fixDigits(line: string, cols: number[]): string {
+  const chars = [...line];
+  for (const c of cols) if (chars[c] && DIGIT_FIX[chars[c]]) chars[c] = DIGIT_FIX[chars[c]] as string;
+  return chars.join('');
+}
+
+function variants(line: string, width: number): string[] {
+  const out = new Set<string>();
+  const base = fit(line, width);
+  if (base) out.add(base);
+  if (line.length > width && line.length <= width + 3) {
+    for (let i = 0; i < line.length; i++) {
+      const v = line.slice(0, i) + line.slice(i + 1);
+      out.add(v.length > width ? v.slice(0, width) : v);
+    }
+  }
+  if (line.length === width - 1) out.add(`${line}<`);
+  return [...out].filter((v) => v.length === width);
+}
+
+const score = (d: MrzData | null) =>
+  d ? Object.values(d.checks).filter(Boolean).length + (d.valid ? 1 : 0) : -1;
+
+/**
+ * MRZ from raw OCR text: picks the TD1 or TD3 lines, maps letters to digits in numeric columns, and
+ * repairs a line that OCR made one or two characters too long or short by keeping the variant that
+ * verifies the most check digits. Check digits decide; nothing is invented.
+ */
+export function readMrzText(text: string, now: Date): MrzData | null {
+  const raw = text
+    .toUpperCase()
+    .replace(/[«‹≤{([]/g, '<')
+    .split(/\n+/)
+    .map((l) => l.replace(/\s+/g, '').replace(/[^A-Z0-9<]/g, ''))
+    .filter((l) => l.length >= 20);
+  const near = (l: string, w: number) =>
+    Math.abs(l.length - w) <= 4 || (l.length > w && /[<KL]{4,}$/.test(l));
+  const td1 = raw.slice(-3).filter((l) => near(l, 30)).length;
+  const td3 = raw.slice(-2).filter((l) => near(l, 44)).length;
+  if (td1 < 3 && td3 < 2) return null;
+  const format = td1 === 3 ? 'TD1' : 'TD3';
+  const width = format === 'TD1' ? 30 : 44;
+  const count = format === 'TD1' ? 3 : 2;
+  const src = raw.slice(-count);
+  if (src.length !== count) return null;
+  // Vietnamese TD1: the document number and the 12-digit ID in the optional field are all digits.
+  const vnCols = Array.from({ length: 22 }, (_, k) => 5 + k);
+  const options = src.map((l, i) =>
+    variants(l, width).map((v) =>
+      fixDigits(
+        v,
+        format === 'TD1' && i === 0 && v.startsWith('IDVNM') ? vnCols : (NUMERIC[format]![i] ?? []),
+      ),
+    ),
+  );
+  if (options.some((o) => o.length === 0)) return null;
+  let best = options.map((o) => o[0] as string);
+  let bestData = parseMrz(best, now, { autocorrect: true });
+  for (let pass = 0; pass < 2; pass++) {
+    for (let i = 0; i < count; i++) {
+      for (const v of options[i]!) {
+        const trial = best.map((l, k) => (k === i ? v : l));
+        const d = parseMrz(trial, now, { autocorrect: true });
+        if (score(d) > score(bestData)) {
+          best = trial;
+          bestData = d;
+        }
+      }
+    }
+  }
+  return bestData;
 }

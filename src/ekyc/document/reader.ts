@@ -27,7 +27,7 @@ import {
   PASSPORT_W,
   type Side,
 } from './layouts.ts';
-import { type MrzData, mrzLinesFromOcr, parseMrz } from './mrz.ts';
+import { type MrzData, readMrzText } from './mrz.ts';
 import { dmyToIso, foldKey, normalizeName, normalizeSex, normalizeText, toIsoDate } from './normalize.ts';
 import { getOcr } from './ocr.ts';
 import { type CccdQrData, parseCccdQr } from './qr.ts';
@@ -214,6 +214,60 @@ function measureQuality(flat: RawImage, layout: Layout, coverage: number, found:
   };
 }
 
+/** QR on the flattened card; if the whole card fails, the four corner squares enlarged ×2. */
+async function readQrOnCard(flat: RawImage): Promise<Awaited<ReturnType<typeof readQr>>> {
+  const whole = await readQr(flat);
+  if (whole) return whole;
+  const s = 190;
+  const spots: [number, number][] = [
+    [flat.width - s, 0],
+    [0, flat.height - s],
+    [0, 0],
+    [flat.width - s, flat.height - s],
+  ];
+  for (const [x, y] of spots) {
+    const { data, info } = await sharp(flat.data, {
+      raw: { width: flat.width, height: flat.height, channels: 3 },
+    })
+      .extract({ left: x, top: y, width: s, height: s })
+      .resize(s * 2, s * 2, { kernel: 'cubic' })
+      .sharpen()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const hit = await readQr({ data, width: info.width, height: info.height, channels: 3 });
+    if (hit) return { ...hit, center: [x + hit.center[0] / 2, y + hit.center[1] / 2] };
+  }
+  return null;
+}
+
+/** Keyword search that tolerates OCR errors: some window of the text within `maxErr` edits. */
+export function fuzzyHas(text: string, keyword: string, maxErr = keyword.length >= 7 ? 2 : 1): boolean {
+  if (text.includes(keyword)) return true;
+  const n = keyword.length;
+  for (let len = n - 1; len <= n + 1; len++) {
+    for (let i = 0; i + len <= text.length; i++) {
+      if (editDistance(text.slice(i, i + len), keyword) <= maxErr) return true;
+    }
+  }
+  return false;
+}
+
+function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0]!;
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j]!;
+      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length]!;
+}
+
+const has = (text: string, ...kws: string[]) => kws.some((k) => fuzzyHas(text, k));
+
 /** Which document side is this, and is it upside down? */
 async function classify(
   flat: RawImage,
@@ -236,7 +290,7 @@ async function classify(
     const img = flip ? rotate90(flat, 2) : flat;
     if (passportLike) {
       const t = foldKey((await ocr.line(await toPng(img, [250, 50, 620, 50]))).text);
-      if (/HO CHIEU|PASSPORT|CHIEU/.test(t)) return { type: 'passport', side: 'front', flip, mrz: null };
+      if (has(t, 'HO CHIEU', 'PASSPORT')) return { type: 'passport', side: 'front', flip, mrz: null };
       continue;
     }
     // Title (fronts) and first label line (backs), read in parallel on the two workers.
@@ -247,17 +301,23 @@ async function classify(
     ]);
     const title = `${foldKey(titleR.text)} | ${foldKey(cmndR.text)}`;
     const band = foldKey(bandR.text);
-    if (/CONG DAN|CITIZEN/.test(title)) {
+    if (process.env.EKYC_DEBUG_DOCS) console.error('classify', { flip, title, band });
+    if (has(title, 'CONG DAN', 'CITIZEN')) {
       // The chip CCCD front carries a QR code top right: ink there means chip card with an unreadable QR.
       const ink = laplacianVariance(img, [846, 14, 152, 152]);
       return { type: ink > 2000 ? 'cccd_chip' : 'cccd', side: 'front', flip, mrz: null };
     }
-    if (/CHUNG MINH|MINH NHAN/.test(title)) return { type: 'cmnd', side: 'front', flip, mrz: null };
-    if (/CAN CUOC|IDENTITY|CUOC/.test(title)) return { type: 'can_cuoc', side: 'front', flip, mrz: null };
-    if (/DAC DIEM|NHAN DANG|IDENTIFICATION/.test(band))
+    if (has(title, 'CHUNG MINH', 'MINH NHAN')) return { type: 'cmnd', side: 'front', flip, mrz: null };
+    if (has(title, 'CAN CUOC', 'IDENTITY')) return { type: 'can_cuoc', side: 'front', flip, mrz: null };
+    if (has(band, 'DAC DIEM', 'NHAN DANG', 'IDENTIFICATION'))
       return { type: 'cccd', side: 'back', flip, mrz: null };
-    if (/DAN TOC|TON GIAO/.test(band)) return { type: 'cmnd', side: 'back', flip, mrz: null };
-    if (/CU TRU|RESIDENCE/.test(band)) return { type: 'can_cuoc', side: 'back', flip, mrz: null };
+    if (has(band, 'DAN TOC', 'TON GIAO')) return { type: 'cmnd', side: 'back', flip, mrz: null };
+    if (has(band, 'CU TRU', 'RESIDENCE')) return { type: 'can_cuoc', side: 'back', flip, mrz: null };
+    if (has(band, 'CONG HOA', 'CHU NGHIA')) {
+      // A front whose title is hidden (glare): a QR top right means chip CCCD, a chip means Căn cước.
+      const ink = laplacianVariance(img, [846, 14, 152, 152]);
+      return { type: ink > 2000 ? 'cccd_chip' : 'can_cuoc', side: 'front', flip, mrz: null };
+    }
   }
   return null;
 }
@@ -301,27 +361,53 @@ async function analyzeSide(
   const corners = longSideFirst(loc.corners);
   const top = Math.hypot(corners[1]![0] - corners[0]![0], corners[1]![1] - corners[0]![1]);
   const left = Math.hypot(corners[3]![0] - corners[0]![0], corners[3]![1] - corners[0]![1]);
-  const passportLike = top / Math.max(1, left) < (ID1_RATIO + PASSPORT_W / PASSPORT_H) / 2;
-  const [outW, outH] = passportLike ? [PASSPORT_W, PASSPORT_H] : [CARD_W, CARD_H];
-  let flat = flatten(raw, corners, outW, outH);
+  // Perspective distorts the measured aspect ratio: try the likelier format first, then the other.
+  const passportFirst = top / Math.max(1, left) < 1.47;
+  const formats: [number, number][] = passportFirst
+    ? [
+        [PASSPORT_W, PASSPORT_H],
+        [CARD_W, CARD_H],
+      ]
+    : [
+        [CARD_W, CARD_H],
+        [PASSPORT_W, PASSPORT_H],
+      ];
   timings[`${label}_locate`] = performance.now() - t;
-  t = performance.now();
-  const hit = await readQr(raw);
-  let qrCenter: Point | null = null;
-  if (hit) {
-    const H = homography(corners, [
-      [0, 0],
-      [outW - 1, 0],
-      [outW - 1, outH - 1],
-      [0, outH - 1],
-    ]);
-    qrCenter = applyH(H, hit.center[0], hit.center[1]);
+  let cls: Awaited<ReturnType<typeof classify>> = null;
+  let flat: RawImage | undefined;
+  let hit: Awaited<ReturnType<typeof readQr>> = null;
+  let outW = CARD_W;
+  let outH = CARD_H;
+  for (const [fw, fh] of formats) {
+    t = performance.now();
+    outW = fw;
+    outH = fh;
+    flat = flatten(raw, corners, outW, outH);
+    let qrCenter: Point | null = null;
+    if (fw === CARD_W) {
+      hit = await readQrOnCard(flat);
+      qrCenter = hit ? hit.center : null;
+      // On the whole frame only when no card outline was found.
+      if (!hit && !loc.found) {
+        hit = await readQr(raw);
+        if (hit) {
+          const H = homography(corners, [
+            [0, 0],
+            [outW - 1, 0],
+            [outW - 1, outH - 1],
+            [0, outH - 1],
+          ]);
+          qrCenter = applyH(H, hit.center[0], hit.center[1]);
+        }
+      }
+    }
+    timings[`${label}_qr`] = (timings[`${label}_qr`] ?? 0) + performance.now() - t;
+    t = performance.now();
+    cls = await classify(flat, qrCenter);
+    timings[`${label}_classify`] = (timings[`${label}_classify`] ?? 0) + performance.now() - t;
+    if (cls) break;
   }
-  timings[`${label}_qr`] = performance.now() - t;
-  t = performance.now();
-  const cls = await classify(flat, qrCenter);
-  timings[`${label}_classify`] = performance.now() - t;
-  if (!cls)
+  if (!cls || !flat)
     throw documentError('ERR_DOCUMENT_NOT_FOUND', `no identity document recognised in the ${label} image`);
   if (cls.flip) flat = rotate90(flat, 2);
   let mrz = cls.mrz;
@@ -337,8 +423,9 @@ async function analyzeSide(
   const mrzRead = mayHaveMrz
     ? (async () => {
         const o = await getOcr();
-        const lines = mrzLinesFromOcr((await o.mrz(await toPng(flat, mrzStrip))).text);
-        return lines ? parseMrz(lines, new Date(), { autocorrect: true }) : null;
+        const text = (await o.mrz(await toPng(flat, mrzStrip))).text;
+        if (process.env.EKYC_DEBUG_DOCS) console.error('mrz', JSON.stringify(text));
+        return readMrzText(text, new Date());
       })()
     : Promise.resolve(null);
   if (cls.type === 'cccd' && cls.side === 'back') {
@@ -440,19 +527,25 @@ export async function readDocument(input: ReadInput): Promise<DocumentReadResult
   if (qr) for (const k of Object.keys(qr)) printed.add(k as FieldName);
   const fields: Partial<Record<FieldName, FieldResult>> = {};
   const mismatches: { qr: string[]; mrz: string[] } = { qr: [], mrz: [] };
+  // Each MRZ field counts only when its own check digit verifies (sex: when both dates do).
+  const ok = (k: string) => mrz?.checks[k] === true;
   const mrzValue = (f: FieldName): string | null => {
     if (!mrz) return null;
     switch (f) {
       case 'id_number':
-        return mrz.idNumber;
+        return ok('documentNumberCheckDigit') && mrz.idNumber?.endsWith(mrz.documentNumber ?? '-')
+          ? mrz.idNumber
+          : mrz.format === 'TD3' && mrz.valid
+            ? mrz.idNumber
+            : null;
       case 'passport_number':
-        return mrz.format === 'TD3' ? mrz.documentNumber : null;
+        return mrz.format === 'TD3' && ok('documentNumberCheckDigit') ? mrz.documentNumber : null;
       case 'date_of_birth':
-        return mrz.birthDate;
+        return ok('birthDateCheckDigit') ? mrz.birthDate : null;
       case 'date_of_expiry':
-        return mrz.expiryDate;
+        return ok('expirationDateCheckDigit') ? mrz.expiryDate : null;
       case 'sex':
-        return mrz.sex;
+        return ok('birthDateCheckDigit') && ok('expirationDateCheckDigit') ? mrz.sex : null;
       case 'full_name':
         return mrz.surname ? `${mrz.surname} ${mrz.givenNames ?? ''}`.trim() : null;
       default:
@@ -467,7 +560,7 @@ export async function readDocument(input: ReadInput): Promise<DocumentReadResult
     const cands: { v: string; s: Source; c: number }[] = [];
     if (qv) cands.push({ v: qv, s: 'qr', c: 0.97 });
     // The MRZ name has no diacritics: it confirms a name, never supplies one.
-    if (mv && f !== 'full_name' && mrz?.valid) cands.push({ v: mv, s: 'mrz', c: 0.95 });
+    if (mv && f !== 'full_name') cands.push({ v: mv, s: 'mrz', c: 0.95 });
     if (ocr?.value) cands.push({ v: ocr.value, s: 'ocr', c: Math.min(0.9, ocr.confidence * 0.9) });
     if (qv && ocr?.value && !agree(qv, ocr.value, loose)) mismatches.qr.push(f);
     const other = qv ?? ocr?.value ?? null;
