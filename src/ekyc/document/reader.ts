@@ -84,8 +84,6 @@ interface SideAnalysis {
   portrait: [number, number, number, number] | null;
 }
 
-const ID1_RATIO = CARD_W / CARD_H;
-
 async function toPng(img: RawImage, box?: [number, number, number, number], scale = 1): Promise<Buffer> {
   let p = sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels as 3 } });
   if (box) {
