@@ -33,6 +33,14 @@ export interface Config {
   retentionDays: number;
   /** Hours a one-time account-details link stays valid. */
   secureLinkTtlHours: number;
+  /** The master key being rotated out (EKYC_MASTER_KEY_PREVIOUS): still unwraps data keys until `npm run keys:rotate`. */
+  masterKeyPrevious: Buffer | undefined;
+  /** Where blobs live: undefined → encrypted files in `dataDir/files`; `s3://bucket?endpoint=…` → S3-compatible store (STORAGE_URL). */
+  storageUrl: string | undefined;
+  /** Default days images and chip files are kept after a session ends (EKYC_IMAGE_RETENTION_DAYS); per customer in `privacy_settings`. */
+  imageRetentionDays: number;
+  /** Default days extracted personal fields are kept (EKYC_RESULT_RETENTION_DAYS); per customer in `privacy_settings`. */
+  resultRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -87,14 +95,33 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw;
 }
 
-function masterKey(env: Env): Buffer | undefined {
-  const raw = env.EKYC_MASTER_KEY;
+function masterKey(env: Env, name = 'EKYC_MASTER_KEY'): Buffer | undefined {
+  const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
   const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
   if (key.length !== 32 || (!/^[0-9a-fA-F]{64}$/.test(raw) && !/^[A-Za-z0-9+/]{43}=?$/.test(raw))) {
-    throw new ConfigError('EKYC_MASTER_KEY', 'must be 32 bytes as 64 hex digits or base64');
+    throw new ConfigError(name, 'must be 32 bytes as 64 hex digits or base64');
   }
   return key;
+}
+
+function storageUrl(env: Env): string | undefined {
+  const raw = env.STORAGE_URL;
+  if (raw === undefined || raw === '' || raw === 'local') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError('STORAGE_URL', 'must be s3://bucket?endpoint=… or local');
+  }
+  if (parsed.protocol !== 's3:' || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(parsed.hostname)) {
+    throw new ConfigError('STORAGE_URL', 'must be s3://<bucket>[/prefix]?endpoint=…&region=…');
+  }
+  const endpoint = parsed.searchParams.get('endpoint');
+  if (endpoint !== null && !/^https?:\/\//.test(endpoint)) {
+    throw new ConfigError('STORAGE_URL', 'endpoint must be an http(s) URL');
+  }
+  return raw;
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -145,5 +172,9 @@ export function loadConfig(env: Env = process.env): Config {
     renewalPriorityWorkingDays: int(env, 'EKYC_RENEWAL_PRIORITY_DAYS', 5, 0, 60),
     retentionDays: int(env, 'EKYC_RETENTION_DAYS', 90, 0, 3650),
     secureLinkTtlHours: int(env, 'EKYC_LINK_TTL_HOURS', 72, 1, 24 * 30),
+    masterKeyPrevious: masterKey(env, 'EKYC_MASTER_KEY_PREVIOUS'),
+    storageUrl: storageUrl(env),
+    imageRetentionDays: int(env, 'EKYC_IMAGE_RETENTION_DAYS', 30, 0, 3650),
+    resultRetentionDays: int(env, 'EKYC_RESULT_RETENTION_DAYS', 365, 0, 3650),
   };
 }

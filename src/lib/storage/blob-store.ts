@@ -1,17 +1,38 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Config } from '../../config.ts';
+import type { Db } from '../../db/client.ts';
+import type { Clock } from '../clock.ts';
+import { type Envelope, isSealed, SYSTEM_OWNER } from '../crypto/envelope.ts';
+import { envelopeFor, resolveKeyring } from '../crypto/keys.ts';
+import { createS3Client, parseStorageUrl, type S3Client } from './s3.ts';
 
 /**
- * Where the service keeps files (signed contract PDFs …). Keys are opaque `[a-z0-9_/-]` paths chosen by
- * the service, never user input. Local disk is the default; an S3-compatible store implements the same
- * interface later.
+ * Where the service keeps files (signed contract PDFs, document images, chip files …). Keys are opaque
+ * `[a-z0-9_/.-]` paths chosen by the service, never user input. Everything is encrypted before it
+ * leaves the process: with an envelope, under the owner's data key (a customer's, so that
+ * crypto-shredding the customer makes its files unreadable; the service's own otherwise); without
+ * one, under the master key (the original format, still read).
+ * Two back ends behind one interface: local disk (default) and S3-compatible object storage
+ * (`STORAGE_URL=s3://bucket?endpoint=…`).
  */
 export interface BlobStore {
-  put(key: string, data: Uint8Array): Promise<void>;
-  /** `undefined` when the key does not exist. Throws when the stored bytes fail authentication. */
+  /** `owner`: the customer id the data belongs to (personal data), default the service itself. */
+  put(key: string, data: Uint8Array, opts?: { owner?: string }): Promise<void>;
+  /** `undefined` when the key does not exist. Throws when the stored bytes fail authentication or were shredded. */
   get(key: string): Promise<Buffer | undefined>;
   delete(key: string): Promise<void>;
+  /** Every key starting with `prefix` (whole path segments, e.g. `sessions/ses_x/`). */
+  list(prefix: string): Promise<string[]>;
+}
+
+/** Raw bytes by key: what a back end (disk, S3) provides; encryption is layered on top. */
+export interface RawStore {
+  put(key: string, data: Uint8Array): Promise<void>;
+  get(key: string): Promise<Buffer | undefined>;
+  delete(key: string): Promise<void>;
+  list(prefix: string): Promise<string[]>;
 }
 
 const KEY = /^[a-z0-9_-]+(?:\/[a-z0-9_.-]+)*$/;
@@ -40,31 +61,137 @@ export function decryptBlob(masterKey: Buffer, aad: string, blob: Uint8Array): B
   return Buffer.concat([decipher.update(buf.subarray(32)), decipher.final()]);
 }
 
-/** Encrypted files under `dir` (default `config.dataDir/files`). Writes are atomic (temp file + rename). */
-export function createLocalBlobStore(opts: { dir: string; masterKey: Buffer }): BlobStore {
-  const file = (key: string) => path.join(opts.dir, ...checkKey(key).split('/'));
+/** Files under `dir`, written atomically (temp file + rename), mode 0600. */
+export function createDiskStore(dir: string): RawStore {
+  const file = (key: string) => path.join(dir, ...checkKey(key).split('/'));
   return {
     async put(key, data) {
       const target = file(key);
       await mkdir(path.dirname(target), { recursive: true });
       const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-      await writeFile(tmp, encryptBlob(opts.masterKey, key, data), { mode: 0o600 });
+      await writeFile(tmp, data, { mode: 0o600 });
       await rename(tmp, target);
     },
     async get(key) {
-      let raw: Buffer;
       try {
-        raw = await readFile(file(key));
+        return await readFile(file(key));
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
         throw err;
       }
-      return decryptBlob(opts.masterKey, key, raw);
     },
     async delete(key) {
       await rm(file(key), { force: true });
     },
+    async list(prefix) {
+      checkKey(prefix.replace(/\/+$/, '') || 'x');
+      const out: string[] = [];
+      const walk = async (rel: string) => {
+        let entries: import('node:fs').Dirent[];
+        try {
+          entries = await readdir(path.join(dir, rel), { withFileTypes: true });
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+          throw err;
+        }
+        for (const e of entries) {
+          const key = rel ? `${rel}/${e.name}` : e.name;
+          if (e.isDirectory()) await walk(key);
+          else if (!e.name.endsWith('.tmp') && key.startsWith(prefix)) out.push(key);
+        }
+      };
+      // Start from the deepest whole directory of the prefix.
+      const start = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
+      await walk(start);
+      return out.sort();
+    },
   };
+}
+
+/** An S3-compatible bucket (see `s3.ts`). */
+export function createS3Store(client: S3Client): RawStore {
+  return {
+    put: (key, data) => client.put(checkKey(key), data),
+    get: (key) => client.get(checkKey(key)),
+    delete: (key) => client.delete(checkKey(key)),
+    list: (prefix) => client.list(prefix),
+  };
+}
+
+/**
+ * Encryption over a raw store. With `envelope`, new blobs are sealed under the owner's data key;
+ * blobs in the older master-key format (`EKB1`) are still read with any of `masterKeys`.
+ */
+export function createEncryptedStore(opts: {
+  raw: RawStore;
+  masterKeys: Buffer[];
+  envelope?: Envelope | undefined;
+}): BlobStore {
+  const { raw, envelope } = opts;
+  const [master] = opts.masterKeys;
+  if (!master) throw new Error('createEncryptedStore needs a master key');
+  return {
+    async put(key, data, putOpts) {
+      checkKey(key);
+      const sealed = envelope
+        ? await envelope.seal(putOpts?.owner ?? SYSTEM_OWNER, `blob:${key}`, data)
+        : encryptBlob(master, key, data);
+      await raw.put(key, sealed);
+    },
+    async get(key) {
+      const stored = await raw.get(checkKey(key));
+      if (!stored) return undefined;
+      if (isSealed(stored)) {
+        if (!envelope) throw new Error('Blob sealed with a data key, but no envelope is configured');
+        return envelope.open(`blob:${key}`, stored);
+      }
+      let lastError: unknown;
+      for (const k of opts.masterKeys) {
+        try {
+          return decryptBlob(k, key, stored);
+        } catch (err) {
+          lastError = err;
+        }
+      }
+      throw lastError;
+    },
+    delete: (key) => raw.delete(checkKey(key)),
+    list: (prefix) => raw.list(prefix),
+  };
+}
+
+/** Encrypted files under `dir` (default `config.dataDir/files`), in the master-key format unless `envelope` is given. */
+export function createLocalBlobStore(opts: {
+  dir: string;
+  masterKey: Buffer;
+  envelope?: Envelope;
+}): BlobStore {
+  return createEncryptedStore({
+    raw: createDiskStore(opts.dir),
+    masterKeys: [opts.masterKey],
+    envelope: opts.envelope,
+  });
+}
+
+/**
+ * The configured store: local disk in `dataDir/files`, or S3 when `STORAGE_URL` is set; sealed with
+ * per-owner data keys. Modules call this from their route module with `ctx.config`, `ctx.db`, `ctx.clock`.
+ */
+export async function blobStoreFor(deps: {
+  config: Pick<Config, 'masterKey' | 'masterKeyPrevious' | 'dataDir' | 'storageUrl'>;
+  db: Db;
+  clock: Clock;
+  env?: Record<string, string | undefined>;
+}): Promise<BlobStore> {
+  const keyring = await resolveKeyring(deps.config);
+  const raw = deps.config.storageUrl
+    ? createS3Store(createS3Client(parseStorageUrl(deps.config.storageUrl, deps.env ?? process.env)))
+    : createDiskStore(path.join(deps.config.dataDir, 'files'));
+  return createEncryptedStore({
+    raw,
+    masterKeys: [keyring.current, ...keyring.previous],
+    envelope: await envelopeFor(deps),
+  });
 }
 
 /**
