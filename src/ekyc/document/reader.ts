@@ -299,7 +299,6 @@ async function classify(
     ]);
     const title = `${foldKey(titleR.text)} | ${foldKey(cmndR.text)}`;
     const band = foldKey(bandR.text);
-    if (process.env.EKYC_DEBUG_DOCS) console.error('classify', { flip, title, band });
     if (has(title, 'CONG DAN', 'CITIZEN')) {
       // The chip CCCD front carries a QR code top right: ink there means chip card with an unreadable QR.
       const ink = laplacianVariance(img, [846, 14, 152, 152]);
@@ -422,7 +421,6 @@ async function analyzeSide(
     ? (async () => {
         const o = await getOcr();
         const text = (await o.mrz(await toPng(flat, mrzStrip))).text;
-        if (process.env.EKYC_DEBUG_DOCS) console.error('mrz', JSON.stringify(text));
         return readMrzText(text, new Date());
       })()
     : Promise.resolve(null);
@@ -462,7 +460,15 @@ async function analyzeSide(
     const ys = pts.map((p) => p[1]);
     const x0 = Math.max(0, Math.floor(Math.min(...xs)));
     const y0 = Math.max(0, Math.floor(Math.min(...ys)));
-    portrait = [x0, y0, Math.ceil(Math.max(...xs)) - x0, Math.ceil(Math.max(...ys)) - y0];
+    // In the uploaded image's pixels (EXIF orientation applied), undoing the working downscale.
+    const meta = await sharp(buf).metadata();
+    const k = Math.max(meta.width ?? img.width, meta.height ?? img.height) / Math.max(img.width, img.height);
+    portrait = [
+      Math.round(x0 * k),
+      Math.round(y0 * k),
+      Math.round((Math.ceil(Math.max(...xs)) - x0) * k),
+      Math.round((Math.ceil(Math.max(...ys)) - y0) * k),
+    ];
   }
   void quadArea;
   return {
