@@ -350,6 +350,7 @@ async function analyzeSide(
   buf: Buffer,
   timings: Record<string, number>,
   label: string,
+  now: Date,
 ): Promise<SideAnalysis> {
   let t = performance.now();
   const img = await decodeImage(buf, { maxSide: 1600, minSide: 200 });
@@ -421,7 +422,7 @@ async function analyzeSide(
     ? (async () => {
         const o = await getOcr();
         const text = (await o.mrz(await toPng(flat, mrzStrip))).text;
-        return readMrzText(text, new Date());
+        return readMrzText(text, now);
       })()
     : Promise.resolve(null);
   if (cls.type === 'cccd' && cls.side === 'back') {
@@ -496,8 +497,8 @@ export interface ReadInput {
 export async function readDocument(input: ReadInput): Promise<DocumentReadResult> {
   const timings: Record<string, number> = {};
   const t0 = performance.now();
-  const front = await analyzeSide(input.front, timings, 'front');
-  const back = input.back ? await analyzeSide(input.back, timings, 'back') : null;
+  const front = await analyzeSide(input.front, timings, 'front', input.now);
+  const back = input.back ? await analyzeSide(input.back, timings, 'back', input.now) : null;
   const sides = [front, ...(back ? [back] : [])];
   const checks: Check[] = [];
   // Same card: the two images must be two different sides of one document type…
