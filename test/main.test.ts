@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,58 +7,12 @@ import path from 'node:path';
 import { test } from 'node:test';
 import pg from 'pg';
 import { TEST_POSTGRES_URL } from './db.ts';
-
-const MAIN = path.resolve(import.meta.dirname, '../src/main.ts');
-
-interface Started {
-  child: ChildProcess;
-  port: number;
-  output: () => string;
-  exit: Promise<number | null>;
-}
-
-/** Starts the real service as `npm start` does and waits for its "ready" log line. */
-async function start(env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, NODE_ENV: 'development', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr!.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready in 30 s:\n${out}`)), 30_000);
-    const poll = setInterval(() => {
-      const m = /"port":(\d+),"msg":"ready"/.exec(out);
-      if (m) {
-        clearInterval(poll);
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    }, 50);
-    void exit.then((code) => {
-      clearInterval(poll);
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code} before ready:\n${out}`));
-    });
-  });
-  return { child, port, output: () => out, exit };
-}
-
-async function stop(s: Started): Promise<number | null> {
-  s.child.kill('SIGTERM');
-  return s.exit;
-}
+import { MAIN, startService, stopService } from './service.ts';
 
 test('npm start with no configuration: embedded database, demo data, then a restart that reuses it', async () => {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'ekyc-main-'));
   try {
-    const first = await start({ DATA_DIR: dataDir });
+    const first = await startService({ DATA_DIR: dataDir });
     const url = `http://127.0.0.1:${first.port}`;
     assert.equal((await fetch(`${url}/health/ready`)).status, 200);
     const key = /Demo API key \(cus_demobank\): (mfk_\S+)/.exec(first.output())?.[1];
@@ -67,17 +21,17 @@ test('npm start with no configuration: embedded database, demo data, then a rest
     assert.match(first.output(), /Portal:\s+http:\/\/localhost:\d+\//);
     const me = await fetch(`${url}/v1/me`, { headers: { authorization: `Bearer ${key}` } });
     assert.equal(me.status, 200);
-    assert.equal(await stop(first), 0, 'SIGTERM shuts down cleanly');
+    assert.equal(await stopService(first), 0, 'SIGTERM shuts down cleanly');
     assert.match(first.output(), /"msg":"stopped"/);
 
-    const second = await start({ DATA_DIR: dataDir });
+    const second = await startService({ DATA_DIR: dataDir });
     assert.doesNotMatch(second.output(), /migrations applied/);
     assert.doesNotMatch(second.output(), /mfk_/, 'the random key is shown only once');
     const again = await fetch(`http://127.0.0.1:${second.port}/v1/me`, {
       headers: { authorization: `Bearer ${key}` },
     });
     assert.equal(again.status, 200, 'the data survived the restart');
-    assert.equal(await stop(second), 0);
+    assert.equal(await stopService(second), 0);
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }
@@ -97,7 +51,7 @@ test('DATABASE_URL runs the same service on PostgreSQL', async (t) => {
   const url = new URL(TEST_POSTGRES_URL);
   url.pathname = `/${name}`;
   try {
-    const s = await start({
+    const s = await startService({
       DATABASE_URL: url.toString(),
       EKYC_DEMO_API_KEY: 'pg_demo_key_0123456789abcdef',
     });
@@ -106,7 +60,7 @@ test('DATABASE_URL runs the same service on PostgreSQL', async (t) => {
       headers: { authorization: 'Bearer pg_demo_key_0123456789abcdef' },
     });
     assert.equal(me.status, 200);
-    assert.equal(await stop(s), 0);
+    assert.equal(await stopService(s), 0);
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
