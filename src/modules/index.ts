@@ -11,6 +11,7 @@ import { documentRoutes } from './documents/documents.routes.ts';
 import { faceRoutes } from './faces/faces.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
 import { livenessRoutes } from './liveness/liveness.routes.ts';
+import { privacyRoutes } from './privacy/privacy.routes.ts';
 import { publicApiRoutes } from './sessions/sessions.routes.ts';
 import { supportRoutes } from './support/support.routes.ts';
 import { webRoutes } from './web/web.routes.ts';
@@ -28,6 +29,7 @@ export const routeModules: Array<(app: FastifyInstance, ctx: AppContext) => Prom
   faceRoutes,
   livenessRoutes,
   chipRoutes,
+  privacyRoutes, // retention settings, data-subject export/erasure, consent records
   documentRoutes,
   supportRoutes,
   webRoutes,
