@@ -193,6 +193,14 @@ const vi = {
   'sessions.decline': 'Từ chối',
   'capture.processing': 'Đang xử lý kết quả…',
   'capture.result': 'Kết quả: {status}',
+  'contracts.declare': 'Khai báo hợp đồng',
+  'contracts.provision': 'Cấp tài khoản',
+  'contracts.letter': 'Thư bàn giao (PDF)',
+  'contracts.delivered': 'Đã gửi cho khách hàng',
+  'contracts.signedAt': 'Ngày ký',
+  'contracts.termMonths': 'Thời hạn (tháng)',
+  'contracts.notes': 'Ghi chú',
+  'contracts.plan': 'Gói cước',
 };
 
 export type MsgKey = keyof typeof vi;
@@ -386,6 +394,14 @@ const en: Record<MsgKey, string> = {
   'sessions.decline': 'Decline',
   'capture.processing': 'Processing the result…',
   'capture.result': 'Result: {status}',
+  'contracts.declare': 'Declare a contract',
+  'contracts.provision': 'Provision',
+  'contracts.letter': 'Handover letter (PDF)',
+  'contracts.delivered': 'Sent to customer',
+  'contracts.signedAt': 'Signed on',
+  'contracts.termMonths': 'Term (months)',
+  'contracts.notes': 'Notes',
+  'contracts.plan': 'Price plan',
 };
 
 const dictionaries: Record<Lang, Record<MsgKey, string>> = { vi, en };

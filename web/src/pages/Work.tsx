@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { api } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
-import { ErrorBox, Field, Modal, useAction } from '../ui.tsx';
+import { useUser } from '../session.tsx';
+import { ErrorBox, Field, Modal, useAction, useAsync } from '../ui.tsx';
 import { ListPage, StatusBadge } from './ListPage.tsx';
 
 interface Contract {
@@ -15,42 +16,107 @@ interface Contract {
   price_plan_code: string | null;
 }
 
+const DECLARERS = new Set(['admin', 'unit_user', 'agent_user']);
+const OPERATORS = new Set(['admin', 'operator']);
+
 export function ContractsPage() {
-  const { fmtDate } = useI18n();
+  const { t, fmtDate } = useI18n();
+  const user = useUser();
+  const [declaring, setDeclaring] = useState(false);
+  const [reloadKey, setReloadKey] = useState(0);
+  const act = useAction();
+  const run = async (fn: () => Promise<unknown>, reload: () => void) => {
+    const ok = await act.run(fn);
+    if (ok !== undefined) reload();
+  };
   return (
-    <ListPage<Contract>
-      title="contracts.title"
-      url="/api/contracts"
-      empty="contracts.empty"
-      filters={[
-        {
-          name: 'status',
-          label: 'common.status',
-          options: [
-            'declared',
-            'provisioning',
-            'active',
-            'expiring',
-            'renewed',
-            'expired',
-            'cancellation_requested',
-            'cancelled',
-          ],
-        },
-      ]}
-      columns={[
-        { label: 'contracts.id', render: (c) => <code>{c.id}</code> },
-        { label: 'contracts.customer', render: (c) => <code>{c.customer_id}</code> },
-        { label: 'contracts.edition', render: (c) => c.edition },
-        { label: 'common.status', render: (c) => <StatusBadge status={c.status} /> },
-        {
-          label: 'contracts.term',
-          render: (c) =>
-            `${c.start_date ? fmtDate(c.start_date).split(' ')[0] : '—'} → ${c.end_date ? fmtDate(c.end_date).split(' ')[0] : '—'}`,
-        },
-        { label: 'contracts.unit', render: (c) => c.signing_unit_id ?? '—' },
-      ]}
-    />
+    <>
+      {DECLARERS.has(user.role) ? (
+        <button type="button" className="btn btn-primary page-action" onClick={() => setDeclaring(true)}>
+          {t('contracts.declare')}
+        </button>
+      ) : null}
+      <ErrorBox error={act.error} />
+      {declaring ? (
+        <DeclareModal
+          onClose={() => setDeclaring(false)}
+          onDone={() => {
+            setDeclaring(false);
+            setReloadKey((k) => k + 1);
+          }}
+        />
+      ) : null}
+      <ListPage<Contract>
+        title="contracts.title"
+        url="/api/contracts"
+        reloadKey={reloadKey}
+        actions={(c, reload) => (
+          <>
+            {c.status === 'declared' && OPERATORS.has(user.role) ? (
+              <button
+                type="button"
+                className="btn btn-small btn-primary"
+                disabled={act.busy}
+                onClick={() => run(() => api.post(`/api/contracts/${c.id}/provision`, {}), reload)}
+              >
+                {t('contracts.provision')}
+              </button>
+            ) : null}
+            {c.status === 'provisioning' && DECLARERS.has(user.role) ? (
+              <>
+                <a
+                  className="btn btn-small"
+                  href={`/api/contracts/${c.id}/letter.pdf`}
+                  target="_blank"
+                  rel="noreferrer"
+                >
+                  {t('contracts.letter')}
+                </a>
+                <button
+                  type="button"
+                  className="btn btn-small btn-primary"
+                  disabled={act.busy}
+                  onClick={() =>
+                    run(() => api.post(`/api/contracts/${c.id}/deliver`, { channel: 'letter' }), reload)
+                  }
+                >
+                  {t('contracts.delivered')}
+                </button>
+              </>
+            ) : null}
+          </>
+        )}
+        empty="contracts.empty"
+        filters={[
+          {
+            name: 'status',
+            label: 'common.status',
+            options: [
+              'declared',
+              'provisioning',
+              'active',
+              'expiring',
+              'renewed',
+              'expired',
+              'cancellation_requested',
+              'cancelled',
+            ],
+          },
+        ]}
+        columns={[
+          { label: 'contracts.id', render: (c) => <code>{c.id}</code> },
+          { label: 'contracts.customer', render: (c) => <code>{c.customer_id}</code> },
+          { label: 'contracts.edition', render: (c) => c.edition },
+          { label: 'common.status', render: (c) => <StatusBadge status={c.status} /> },
+          {
+            label: 'contracts.term',
+            render: (c) =>
+              `${c.start_date ? fmtDate(c.start_date).split(' ')[0] : '—'} → ${c.end_date ? fmtDate(c.end_date).split(' ')[0] : '—'}`,
+          },
+          { label: 'contracts.unit', render: (c) => c.signing_unit_id ?? '—' },
+        ]}
+      />
+    </>
   );
 }
 
@@ -317,6 +383,121 @@ function ReviewModal({
           {t('sessions.approve')}
         </button>
       </div>
+    </Modal>
+  );
+}
+
+interface CustomerLite {
+  id: string;
+  legal_name: string;
+}
+
+function DeclareModal({ onClose, onDone }: { onClose: () => void; onDone: () => void }) {
+  const { t } = useI18n();
+  const customers = useAsync(
+    (s) => api.get<{ items: CustomerLite[] }>('/api/customers', { limit: 500 }, s),
+    [],
+  );
+  const plans = useAsync(
+    (s) => api.get<{ items: Array<{ code: string; name?: string }> }>('/api/price-plans', undefined, s),
+    [],
+  );
+  const planCodes = [...new Map((plans.data?.items ?? []).map((p) => [p.code, p.name ?? p.code])).entries()];
+  const today = new Date().toISOString().slice(0, 10);
+  const [form, setForm] = useState({
+    customer_id: '',
+    edition: 'cloud_saas',
+    signed_at: today,
+    term_months: '12',
+    notes: '',
+    price_plan_code: '',
+  });
+  const action = useAction();
+  const set = (k: keyof typeof form) => (e: { target: { value: string } }) =>
+    setForm({ ...form, [k]: e.target.value });
+  return (
+    <Modal title={t('contracts.declare')} onClose={onClose}>
+      <form
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const ok = await action.run(() =>
+            api.post('/api/contracts', {
+              customer_id: form.customer_id,
+              edition: form.edition,
+              signed_at: form.signed_at,
+              term_months: Number(form.term_months),
+              ...(form.edition === 'cloud_saas' && (form.price_plan_code || planCodes[0])
+                ? { price_plan_code: form.price_plan_code || planCodes[0]![0] }
+                : {}),
+              ...(form.notes.trim() ? { notes: form.notes.trim() } : {}),
+            }),
+          );
+          if (ok !== undefined) onDone();
+        }}
+      >
+        <ErrorBox error={customers.error} />
+        <Field label={t('contracts.customer')}>
+          {(id) => (
+            <select id={id} required value={form.customer_id} onChange={set('customer_id')}>
+              <option value="">—</option>
+              {(customers.data?.items ?? []).map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.legal_name}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label={t('contracts.edition')}>
+          {(id) => (
+            <select id={id} value={form.edition} onChange={set('edition')}>
+              <option value="cloud_saas">Cloud SaaS</option>
+              <option value="on_premise">On-premise</option>
+            </select>
+          )}
+        </Field>
+        {form.edition === 'cloud_saas' ? (
+          <Field label={t('contracts.plan')}>
+            {(id) => (
+              <select id={id} value={form.price_plan_code} onChange={set('price_plan_code')}>
+                {planCodes.map(([code, name]) => (
+                  <option key={code} value={code}>
+                    {name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        ) : null}
+        <Field label={t('contracts.signedAt')}>
+          {(id) => <input id={id} type="date" required value={form.signed_at} onChange={set('signed_at')} />}
+        </Field>
+        <Field label={t('contracts.termMonths')}>
+          {(id) => (
+            <input
+              id={id}
+              type="number"
+              min={1}
+              max={120}
+              required
+              value={form.term_months}
+              onChange={set('term_months')}
+            />
+          )}
+        </Field>
+        <Field label={t('contracts.notes')}>
+          {(id) => <textarea id={id} maxLength={4000} rows={2} value={form.notes} onChange={set('notes')} />}
+        </Field>
+        <ErrorBox error={action.error} />
+        <div className="modal-actions">
+          <button type="button" className="btn" onClick={onClose}>
+            {t('common.cancel')}
+          </button>
+          <button type="submit" className="btn btn-primary" disabled={action.busy}>
+            {t('contracts.declare')}
+          </button>
+        </div>
+      </form>
     </Modal>
   );
 }
