@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { CryptoError } from '../lib/crypto/envelope.ts';
 import { defineErrors } from './errors.ts';
 
 /**
@@ -14,6 +15,7 @@ export const inputError = defineErrors({
   ERR_UNSUPPORTED_CHARSET: { status: 415, title: 'Only UTF-8 request bodies are accepted' },
   ERR_MALFORMED_MULTIPART: { status: 400, title: 'The multipart body is malformed or truncated' },
   ERR_INVALID_VALUE: { status: 400, title: 'A value is out of range or not valid text' },
+  ERR_DATA_ERASED: { status: 410, title: 'The data was erased (retention or crypto-shredding)' },
 });
 
 /** Deeper than any body the API documents (the deepest are decision rules, about 5 levels). */
@@ -100,6 +102,8 @@ const MULTIPART_ERRORS =
 
 /** Recognises a client's broken multipart body or a database refusing a value, which are 400s. */
 export function inputErrorOf(error: Error): ReturnType<typeof inputError> | undefined {
+  // Data whose customer key was destroyed (crypto-shredding) is gone for good, not a server fault.
+  if (error instanceof CryptoError && error.reason === 'shredded') return inputError('ERR_DATA_ERASED');
   if (MULTIPART_ERRORS.test(error.message) || error.stack?.includes('/@fastify/busboy/')) {
     return inputError('ERR_MALFORMED_MULTIPART');
   }
