@@ -274,7 +274,8 @@ export async function billingRoutes(app: FastifyInstance, ctx: AppContext) {
     },
     async (req) => {
       const scope = currentScope(req);
-      const which = scope.kind === 'customer' ? scope.customerId : scope.kind === 'none' ? null : 'all';
+      // Custom plans carry one customer's negotiated prices: only staff and that customer see them.
+      const which = scope.kind === 'all' ? 'all' : scope.kind === 'customer' ? scope.customerId : null;
       const versions = await listPlanVersions(ctx.db, which);
       return { items: versions.map((v) => ({ ...v, tiers: tiersToJson(v.tiers) })) };
     },
