@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type Engine, freshDatabase, onBothEngines } from '../../../test/db.ts';
+import { freshDatabase, onBothEngines } from '../../../test/db.ts';
 import { loadConfig } from '../../config.ts';
 import type { Database } from '../../db/client.ts';
 import { fixedClock } from '../clock.ts';
@@ -71,16 +71,18 @@ test('AWS Signature V4 matches the published S3 example (GET object with Range)'
   );
 });
 
+/** One PGlite database for the whole file (owners differ per test). */
+const pgliteDb: Promise<Database> = freshDatabase('pglite');
+after(async () => (await pgliteDb).close());
+
 describe('local disk store', () => {
   let dir: string;
   let db: Database;
-  const engine: Engine = 'pglite';
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'ekyc-blobs-'));
-    db = await freshDatabase(engine);
+    db = await pgliteDb;
   });
   after(async () => {
-    await db.close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -161,7 +163,8 @@ describe('S3-compatible store', () => {
   onBothEngines(
     'STORAGE_URL=s3://… stores sealed blobs in the bucket and reads them back',
     async (engine) => {
-      const db = await freshDatabase(engine);
+      // PGlite: the local-disk tests' database; PostgreSQL: a fresh one.
+      const db = engine === 'pglite' ? await pgliteDb : await freshDatabase(engine);
       try {
         const config = loadConfig({
           NODE_ENV: 'test',
@@ -180,7 +183,7 @@ describe('S3-compatible store', () => {
         assert.equal(await store.get(`${prefix}selfie`), undefined);
         assert.deepEqual(await store.list(prefix), [`${prefix}chip/dg2`]);
       } finally {
-        await db.close();
+        if (engine !== 'pglite') await db.close();
       }
     },
   );

@@ -6,14 +6,28 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createTestApp, type TestApp } from '../../../test/app.ts';
 import { aCustomer, aUser } from '../../../test/builders.ts';
-import { freshDatabase, onBothEngines } from '../../../test/db.ts';
+import { type Engine, freshDatabase, onBothEngines } from '../../../test/db.ts';
 import { loadConfig } from '../../config.ts';
-import type { Db } from '../../db/client.ts';
+import type { Database, Db } from '../../db/client.ts';
 import { fixedClock } from '../../lib/clock.ts';
 import { CryptoError, createEnvelope } from '../../lib/crypto/envelope.ts';
 import { newId } from '../../lib/ids.ts';
 import { createLocalBlobStore } from '../../lib/storage/blob-store.ts';
 import { createPrivacyService } from './privacy.service.ts';
+
+// The two service tests share one database per engine (their customers differ; retention runs first).
+const shared = new Map<Engine, Promise<Database>>();
+function sharedDb(engine: Engine): Promise<Database> {
+  let db = shared.get(engine);
+  if (!db) {
+    db = freshDatabase(engine);
+    shared.set(engine, db);
+  }
+  return db;
+}
+after(async () => {
+  for (const db of shared.values()) await (await db).close();
+});
 
 const DAY = 86_400_000;
 const NOW = new Date('2026-11-24T03:00:00Z');
@@ -72,7 +86,7 @@ async function aContract(db: Db, customerId: string, status: string, end: string
 onBothEngines(
   'retention: images go after the image period, extracted data after the result period, per customer',
   async (engine) => {
-    const db = await freshDatabase(engine);
+    const db = await sharedDb(engine);
     const dir = await mkdtemp(path.join(tmpdir(), 'ekyc-retention-'));
     try {
       const clock = fixedClock(NOW);
@@ -126,7 +140,6 @@ onBothEngines(
       );
       assert.deepEqual(declared!.declared, {});
     } finally {
-      await db.close();
       await rm(dir, { recursive: true, force: true });
     }
   },
@@ -135,7 +148,7 @@ onBothEngines(
 onBothEngines(
   'contract termination: after the retention period the customer is crypto-shredded',
   async (engine) => {
-    const db = await freshDatabase(engine);
+    const db = await sharedDb(engine);
     const dir = await mkdtemp(path.join(tmpdir(), 'ekyc-shred-'));
     try {
       const clock = fixedClock(NOW);
@@ -181,7 +194,6 @@ onBothEngines(
       clock.set(new Date(NOW.getTime() + 80 * DAY));
       assert.equal(await privacy.shredTerminated(), 1, 'the second customer once its window closed');
     } finally {
-      await db.close();
       await rm(dir, { recursive: true, force: true });
     }
   },
