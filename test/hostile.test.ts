@@ -11,8 +11,12 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { deflateSync } from 'node:zlib';
 import Fastify, { type InjectOptions, type LightMyRequestResponse } from 'fastify';
+import { readMrzText } from '../src/ekyc/document/mrz.ts';
+import { parseCccdQr } from '../src/ekyc/document/qr.ts';
+import { AppError } from '../src/http/errors.ts';
 import { frameworkErrors, registerProblemHandlers } from '../src/http/problem.ts';
 import { type Client, createTestApp, type TestApp } from './app.ts';
+import { b64, makeChip, makePki } from './fixtures/chip/vn-chip.ts';
 
 // The sweep sends a few thousand requests with one key on a fixed clock: keep the bucket out of the way.
 process.env.EKYC_RATE_LIMIT_BURST ??= '1000000';
@@ -308,6 +312,42 @@ const HOSTILE_QUERIES = [
   'a=%E0%A4%A',
 ];
 
+/** Deterministic PRNG (mulberry32): a failing fuzz case can be replayed. */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One random corruption of `data`: bit flips, a truncation, a spliced run of junk, or a length byte set to 0xff/0x84. */
+function mutate(data: Uint8Array, rnd: () => number): Buffer {
+  const b = Buffer.from(data);
+  const at = Math.floor(rnd() * b.length);
+  switch (Math.floor(rnd() * 5)) {
+    case 0:
+      for (let i = 0; i < 1 + rnd() * 8; i++) b[Math.floor(rnd() * b.length)]! ^= 1 << Math.floor(rnd() * 8);
+      return b;
+    case 1:
+      return b.subarray(0, at);
+    case 2:
+      return Buffer.concat([
+        b.subarray(0, at),
+        Buffer.from(Array.from({ length: 1 + rnd() * 64 }, () => rnd() * 256)),
+        b.subarray(at),
+      ]);
+    case 3:
+      b[Math.min(at, b.length - 1)] = rnd() < 0.5 ? 0xff : 0x84;
+      return b;
+    default:
+      return Buffer.concat([b, b]);
+  }
+}
+
 function fill(path: string, ids: Record<string, string>): string {
   return path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name] ?? ids.default!);
 }
@@ -510,6 +550,69 @@ describe('hostile input on every documented route', () => {
     }
     assert.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype was polluted');
     report('queries', from);
+  });
+
+  test('chip files (ASN.1/TLV of SOD, COM, DG1, DG2, DG13) fuzzed 120 ways: a result or a 4xx, never a 5xx', async () => {
+    const from = failures.length;
+    const chip = makeChip(makePki({ cscaAlg: 'ec-p256', dsAlg: 'ec-p256' }));
+    const files: Record<string, Uint8Array> = {
+      sod: chip.sod,
+      com: chip.com,
+      dg1: chip.dgs.get(1)!,
+      dg2: chip.dgs.get(2)!,
+      dg13: chip.dgs.get(13)!,
+    };
+    const rnd = prng(11);
+    const route = routes.find((r) => r.path === '/v1/chip/verify')!;
+    for (let i = 0; i < 120; i++) {
+      const target = Object.keys(files)[i % 5]!;
+      const body = Object.fromEntries(
+        Object.entries(files).map(([k, v]) => [k, b64(k === target ? mutate(v, rnd) : v)]),
+      );
+      await probe(
+        `chip fuzz #${i} (${target})`,
+        route,
+        {
+          method: 'POST',
+          url: '/v1/chip/verify',
+          headers: { 'content-type': 'application/json' },
+          payload: JSON.stringify(body),
+        },
+        true,
+      );
+    }
+    report('chip fuzz', from);
+  });
+
+  test('MRZ and CCCD QR parsers fuzzed 3000 ways: a result or a coded error, within the time bound', () => {
+    const rnd = prng(7);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<<<<<<|\n Đ\u0000ệ';
+    const junk = (n: number) =>
+      Array.from({ length: n }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join('');
+    const mrz =
+      'IDVNM0990123455001099012345<<<\n9903155F3903155VNM<<<<<<<<<<<6\nNGUYEN<<THI<THU<HUONG<<<<<<<<';
+    const qr =
+      '001099012345|012345678|Nguyễn Thị Thu Hương|15031999|Nữ|Số 12 Ngõ 34 Phố Huế, Hà Nội|10082024';
+    const bad: string[] = [];
+    const started = performance.now();
+    for (let i = 0; i < 1500; i++) {
+      const m = i % 2 ? junk(Math.floor(rnd() * 200)) : mutate(Buffer.from(mrz), rnd).toString('latin1');
+      const q = i % 2 ? junk(Math.floor(rnd() * 300)) : mutate(Buffer.from(qr), rnd).toString('utf8');
+      for (const [name, fn] of [
+        ['mrz', () => readMrzText(m, new Date('2026-11-24T00:00:00Z'))],
+        ['qr strict', () => parseCccdQr(q, 'strict')],
+        ['qr lenient', () => parseCccdQr(q, 'lenient')],
+      ] as const) {
+        try {
+          fn();
+        } catch (err) {
+          if (!(err instanceof AppError))
+            bad.push(`${name} #${i}: ${(err as Error).name}: ${(err as Error).message.slice(0, 80)}`);
+        }
+      }
+    }
+    assert.deepEqual(bad.slice(0, 20), []);
+    assert.ok(performance.now() - started < TIME_BOUND_MS * 2, 'parsers too slow on junk');
   });
 
   test('the process is healthy afterwards: liveness, a login and an API call still work', async () => {
