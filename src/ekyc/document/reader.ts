@@ -295,7 +295,8 @@ async function classify(
     const [titleR, cmndR, bandR] = await Promise.all([
       ocr.line(await toPng(img, [250, 100, 620, 48])),
       ocr.line(await toPng(img, [250, 64, 740, 50])),
-      ocr.line(await toPng(img, [0, 20, 820, 48])),
+      // Left of the fingerprint boxes: their frame lines derail line OCR.
+      ocr.line(await toPng(img, [0, 24, 620, 40])),
     ]);
     const title = `${foldKey(titleR.text)} | ${foldKey(cmndR.text)}`;
     const band = foldKey(bandR.text);
@@ -310,6 +311,9 @@ async function classify(
       return { type: 'cccd', side: 'back', flip, mrz: null };
     if (has(band, 'DAN TOC', 'TON GIAO')) return { type: 'cmnd', side: 'back', flip, mrz: null };
     if (has(band, 'CU TRU', 'RESIDENCE')) return { type: 'can_cuoc', side: 'back', flip, mrz: null };
+    // Căn cước back with an unreadable QR: its first label starts right of the QR.
+    const right = foldKey((await ocr.line(await toPng(img, [196, 24, 620, 40]))).text);
+    if (has(right, 'CU TRU', 'RESIDENCE')) return { type: 'can_cuoc', side: 'back', flip, mrz: null };
     if (has(band, 'CONG HOA', 'CHU NGHIA')) {
       // A front whose title is hidden (glare): a QR top right means chip CCCD, a chip means Căn cước.
       const ink = laplacianVariance(img, [846, 14, 152, 152]);
