@@ -266,6 +266,34 @@ function editDistance(a: string, b: string): number {
 
 const has = (text: string, ...kws: string[]) => kws.some((k) => fuzzyHas(text, k));
 
+/**
+ * Is there a QR code (unreadable or not) where the chip CCCD front has one? About half of a QR's
+ * modules are dark; the plain card background, a Căn cước's gold chip, have next to none.
+ */
+function hasQrInk(img: RawImage): boolean {
+  const [bx, by, bw, bh] = [850, 18, 144, 144];
+  let lum = 0;
+  let n = 0;
+  for (let y = 0; y < img.height; y += 9) {
+    for (let x = 0; x < img.width; x += 9) {
+      const i = (y * img.width + x) * 3;
+      lum += (img.data[i]! + img.data[i + 1]! + img.data[i + 2]!) / 3;
+      n++;
+    }
+  }
+  const cut = lum / n - 70;
+  let dark = 0;
+  let m = 0;
+  for (let y = by; y < by + bh; y += 2) {
+    for (let x = bx; x < bx + bw; x += 2) {
+      const i = (y * img.width + x) * 3;
+      if ((img.data[i]! + img.data[i + 1]! + img.data[i + 2]!) / 3 < cut) dark++;
+      m++;
+    }
+  }
+  return dark / m > 0.2;
+}
+
 /** Which document side is this, and is it upside down? */
 async function classify(
   flat: RawImage,
@@ -302,8 +330,7 @@ async function classify(
     const band = foldKey(bandR.text);
     if (has(title, 'CONG DAN', 'CITIZEN')) {
       // The chip CCCD front carries a QR code top right: ink there means chip card with an unreadable QR.
-      const ink = laplacianVariance(img, [846, 14, 152, 152]);
-      return { type: ink > 2000 ? 'cccd_chip' : 'cccd', side: 'front', flip, mrz: null };
+      return { type: hasQrInk(img) ? 'cccd_chip' : 'cccd', side: 'front', flip, mrz: null };
     }
     if (has(title, 'CHUNG MINH', 'MINH NHAN')) return { type: 'cmnd', side: 'front', flip, mrz: null };
     if (has(title, 'CAN CUOC', 'IDENTITY')) return { type: 'can_cuoc', side: 'front', flip, mrz: null };
@@ -316,8 +343,7 @@ async function classify(
     if (has(right, 'CU TRU', 'RESIDENCE')) return { type: 'can_cuoc', side: 'back', flip, mrz: null };
     if (has(band, 'CONG HOA', 'CHU NGHIA')) {
       // A front whose title is hidden (glare): a QR top right means chip CCCD, a chip means Căn cước.
-      const ink = laplacianVariance(img, [846, 14, 152, 152]);
-      return { type: ink > 2000 ? 'cccd_chip' : 'can_cuoc', side: 'front', flip, mrz: null };
+      return { type: hasQrInk(img) ? 'cccd_chip' : 'can_cuoc', side: 'front', flip, mrz: null };
     }
   }
   return null;
