@@ -239,7 +239,7 @@ async function readQrOnCard(flat: RawImage): Promise<Awaited<ReturnType<typeof r
 }
 
 /** Keyword search that tolerates OCR errors: some window of the text within `maxErr` edits. */
-export function fuzzyHas(text: string, keyword: string, maxErr = keyword.length >= 7 ? 2 : 1): boolean {
+export function fuzzyHas(text: string, keyword: string, maxErr = keyword.length >= 10 ? 2 : 1): boolean {
   if (text.includes(keyword)) return true;
   const n = keyword.length;
   for (let len = n - 1; len <= n + 1; len++) {
@@ -334,10 +334,10 @@ async function classify(
     }
     if (has(title, 'CHUNG MINH', 'MINH NHAN')) return { type: 'cmnd', side: 'front', flip, mrz: null };
     if (has(title, 'CAN CUOC', 'IDENTITY')) return { type: 'can_cuoc', side: 'front', flip, mrz: null };
+    if (has(band, 'CU TRU', 'RESIDENCE')) return { type: 'can_cuoc', side: 'back', flip, mrz: null };
     if (has(band, 'DAC DIEM', 'NHAN DANG', 'IDENTIFICATION'))
       return { type: 'cccd', side: 'back', flip, mrz: null };
     if (has(band, 'DAN TOC', 'TON GIAO')) return { type: 'cmnd', side: 'back', flip, mrz: null };
-    if (has(band, 'CU TRU', 'RESIDENCE')) return { type: 'can_cuoc', side: 'back', flip, mrz: null };
     // Căn cước back with an unreadable QR: its first label starts right of the QR.
     const right = foldKey((await ocr.line(await toPng(img, [196, 24, 620, 40]))).text);
     if (has(right, 'CU TRU', 'RESIDENCE')) return { type: 'can_cuoc', side: 'back', flip, mrz: null };
