@@ -8,7 +8,7 @@ import type { Db } from './db/client.ts';
 import { createGuards } from './http/auth.ts';
 import type { AppContext } from './http/context.ts';
 import { errorCatalogue } from './http/errors.ts';
-import { registerProblemHandlers } from './http/problem.ts';
+import { frameworkErrors, registerProblemHandlers } from './http/problem.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
 import { newId } from './lib/ids.ts';
 import { createApiKeyService } from './modules/accounts/api-keys.service.ts';
@@ -42,6 +42,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
     },
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array' } },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    frameworkErrors,
     // Our onResponse hook logs one line per request with the route pattern instead of the URL.
     logController: new LogController({ disableRequestLogging: true }),
   });

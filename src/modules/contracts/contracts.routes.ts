@@ -3,7 +3,7 @@ import { actorOf, currentScope, currentUser } from '../../http/auth.ts';
 import type { AppContext } from '../../http/context.ts';
 import { errorResponses, idParam } from '../../http/schemas.ts';
 import { isIsoDate } from '../../lib/calendar/dates.ts';
-import { createLocalBlobStore, resolveMasterKey } from '../../lib/storage/blob-store.ts';
+import { blobStoreFor, resolveMasterKey } from '../../lib/storage/blob-store.ts';
 import { calendarRoutes } from './calendar.routes.ts';
 import * as repo from './contracts.repo.ts';
 import { type ContractService, createContractService, type DeclareInput } from './contracts.service.ts';
@@ -92,7 +92,7 @@ export async function contractRoutes(app: FastifyInstance, ctx: AppContext) {
     config: ctx.config,
     notifier: ctx.notifier,
     apiKeys: ctx.apiKeys,
-    blobs: createLocalBlobStore({ dir: `${ctx.config.dataDir}/files`, masterKey }),
+    blobs: await blobStoreFor(ctx),
     masterKey,
   });
   contractServices.set(ctx, service);

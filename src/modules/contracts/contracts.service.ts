@@ -699,7 +699,8 @@ export function createContractService(deps: ContractDeps) {
       }
       const fileId = newId('fil');
       const key = `contracts/${c.id}/${fileId}.pdf`;
-      await deps.blobs.put(key, file.data);
+      // Sealed under the customer's data key, so crypto-shredding the customer also erases its contracts.
+      await deps.blobs.put(key, file.data, { owner: c.customer_id });
       const sha = createHash('sha256').update(file.data).digest('hex');
       await db.transaction(async (tx) => {
         await tx.query(
