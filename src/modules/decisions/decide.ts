@@ -16,12 +16,16 @@ export interface FaceResult {
 export interface LivenessResult {
   live: boolean | null;
   score: number | null;
+  /** Similarity of the liveness face to the selfie (null: no selfie to compare with). */
+  selfie_similarity?: number | null;
   error?: string;
 }
 export interface DocumentResult {
   readable: boolean;
   expired: boolean | null;
   quality_issues: string[];
+  /** The reader's consistency checks: code + pass | fail | warn | not_applicable. */
+  checks?: Array<{ code: string; status: string }>;
   error?: string;
 }
 export interface ChipResult {
@@ -37,7 +41,24 @@ export interface DecisionInput {
   document?: DocumentResult;
   chip?: ChipResult;
   duplicates?: Array<{ similarity: number }>;
+  /** The ID number the integrator declared differs from the one the document or chip gave. */
+  declared_id_mismatch?: boolean;
 }
+
+/** Reader checks that make a document inconsistent (fail) or suspicious (warn), by reason code. */
+const DOCUMENT_CHECK_REASONS: Record<
+  string,
+  { on: 'fail' | 'warn'; code: string; rule: 'inconsistency' | 'copy' }
+> = {
+  ID_NUMBER_STRUCTURE: { on: 'fail', code: 'DOCUMENT_ID_NUMBER_INVALID', rule: 'inconsistency' },
+  ID_NUMBER_MATCHES_BIRTH: { on: 'fail', code: 'DOCUMENT_ID_NUMBER_MISMATCH', rule: 'inconsistency' },
+  QR_MATCHES_OCR: { on: 'fail', code: 'DOCUMENT_QR_MISMATCH', rule: 'inconsistency' },
+  MRZ_CHECK_DIGITS: { on: 'fail', code: 'DOCUMENT_MRZ_INVALID', rule: 'inconsistency' },
+  MRZ_MATCHES_FIELDS: { on: 'fail', code: 'DOCUMENT_MRZ_MISMATCH', rule: 'inconsistency' },
+  SIDES_SAME_CARD: { on: 'fail', code: 'DOCUMENT_SIDES_MISMATCH', rule: 'inconsistency' },
+  LIKELY_PHOTOCOPY: { on: 'warn', code: 'DOCUMENT_LIKELY_PHOTOCOPY', rule: 'copy' },
+  LIKELY_SCREEN_RECAPTURE: { on: 'warn', code: 'DOCUMENT_LIKELY_SCREEN', rule: 'copy' },
+};
 
 export interface Reason {
   code: string;
@@ -71,6 +92,9 @@ export function decide(input: DecisionInput, rules: DecisionRules): Decision {
       else if (l.live === false || l.score < rules.liveness.decline_below)
         add('liveness', 'LIVENESS_FAILED', 'decline');
       else if (l.score < rules.liveness.review_below) add('liveness', 'LIVENESS_LOW_SCORE', 'review');
+      // The live person must be the selfie's person, or a live accomplice could front a stolen photo.
+      if (l && typeof l.selfie_similarity === 'number' && l.selfie_similarity < rules.face.decline_below)
+        add('liveness', 'LIVENESS_NOT_SELFIE', 'decline');
     }
     if (c === 'document') {
       const d = input.document;
@@ -79,6 +103,15 @@ export function decide(input: DecisionInput, rules: DecisionRules): Decision {
         if (d.expired) add('document', 'DOCUMENT_EXPIRED', rules.document.on_expired);
         if (d.quality_issues.length > 0)
           add('document', 'DOCUMENT_QUALITY', rules.document.on_quality_issues);
+        for (const k of d.checks ?? []) {
+          const r = DOCUMENT_CHECK_REASONS[k.code];
+          if (!r || k.status !== r.on) continue;
+          add(
+            'document',
+            r.code,
+            r.rule === 'copy' ? rules.document.on_suspected_copy : rules.document.on_inconsistency,
+          );
+        }
       }
     }
     if (c === 'chip') {
@@ -89,6 +122,8 @@ export function decide(input: DecisionInput, rules: DecisionRules): Decision {
           if (k.status !== 'fail') continue;
           if (k.code === 'CHAIN_TRUSTED')
             add('chip', 'CHIP_ISSUER_UNTRUSTED', rules.chip.on_untrusted_issuer);
+          else if (k.code === 'CHIP_MATCHES_DOCUMENT')
+            add('chip', 'CHIP_DOCUMENT_MISMATCH', rules.chip.on_integrity_failure);
           else add('chip', `CHIP_${k.code}_FAILED`, rules.chip.on_integrity_failure);
         }
       }
@@ -96,6 +131,7 @@ export function decide(input: DecisionInput, rules: DecisionRules): Decision {
   }
   const dup = (input.duplicates ?? []).filter((d) => d.similarity >= rules.duplicate_face.min_similarity);
   if (dup.length > 0) add('face', 'DUPLICATE_FACE', rules.duplicate_face.action);
+  if (input.declared_id_mismatch) add('session', 'ID_NUMBER_DECLARED_MISMATCH', 'review');
 
   const worst = reasons.reduce((w, r) => Math.max(w, SEVERITY[r.outcome]), 0);
   return { status: worst === 2 ? 'declined' : worst === 1 ? 'review' : 'approved', reasons };

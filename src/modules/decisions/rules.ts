@@ -17,7 +17,15 @@ export interface DecisionRules {
     on_quality_issues: Outcome;
   };
   liveness: { decline_below: number; review_below: number };
-  document: { on_expired: Outcome; on_quality_issues: Outcome; on_unreadable: Outcome };
+  document: {
+    on_expired: Outcome;
+    on_quality_issues: Outcome;
+    on_unreadable: Outcome;
+    /** The card's own sources disagree (QR vs print, MRZ check digits, ID number vs birth …). */
+    on_inconsistency: Outcome;
+    /** The photo looks like a photocopy or a screen. */
+    on_suspected_copy: Outcome;
+  };
   chip: {
     /** The chip's signature chain does not reach an installed CSCA (e.g. Vietnamese cards). */
     on_untrusted_issuer: Outcome;
@@ -34,7 +42,13 @@ export const DEFAULT_RULES: DecisionRules = {
   required_checks: [],
   face: { decline_below: 0.5, review_below: 0.5, on_quality_issues: 'approve' },
   liveness: { decline_below: 0.5, review_below: 0.5 },
-  document: { on_expired: 'decline', on_quality_issues: 'review', on_unreadable: 'decline' },
+  document: {
+    on_expired: 'decline',
+    on_quality_issues: 'review',
+    on_unreadable: 'decline',
+    on_inconsistency: 'review',
+    on_suspected_copy: 'review',
+  },
   chip: { on_untrusted_issuer: 'review', on_integrity_failure: 'decline' },
   duplicate_face: { action: 'review', min_similarity: 0.6 },
   session_ttl_minutes: 30,
@@ -66,7 +80,13 @@ export const rulesSchema = {
     document: {
       type: 'object',
       additionalProperties: false,
-      properties: { on_expired: outcome, on_quality_issues: outcome, on_unreadable: outcome },
+      properties: {
+        on_expired: outcome,
+        on_quality_issues: outcome,
+        on_unreadable: outcome,
+        on_inconsistency: outcome,
+        on_suspected_copy: outcome,
+      },
     },
     chip: {
       type: 'object',

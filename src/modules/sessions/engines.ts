@@ -1,135 +1,93 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
+import sharp from 'sharp';
 import type { Db } from '../../db/client.ts';
+import { getOcr } from '../../ekyc/document/ocr.ts';
+import { type DocumentReadResult, readDocument } from '../../ekyc/document/reader.ts';
+import {
+  type AnalyzedFace,
+  analyzeImage,
+  type CompareResult,
+  compareAnalyzed,
+  DEFAULT_THRESHOLD,
+} from '../../ekyc/face/engine.ts';
+import { loadFaceModels } from '../../ekyc/face/models.ts';
+import { decodeImage } from '../../ekyc/image.ts';
+import type { Action, Frame } from '../../ekyc/liveness/engine.ts';
 import type { Clock } from '../../lib/clock.ts';
+import { createChipService } from '../chip/chip.service.ts';
+import { createFaceTemplateService, type FaceTemplateService } from '../faces/faces.service.ts';
+import { createLivenessService } from '../liveness/liveness.service.ts';
+
+export type { AnalyzedFace };
 
 /**
- * The recognition engines a session can use, found at start-up. Each engine is developed in its
- * own module; a check whose engine is not in this build is not offered (`checks` asking for it →
- * 400 ERR_CHECK_UNAVAILABLE). Loaded by path so this module builds without them.
+ * The recognition engines a session runs, as typed adapters over the engines' own modules:
+ * one way to do each thing, so the session service never knows how an engine is built.
  */
-export interface AnalyzedFace {
-  descriptor: Float32Array;
-  quality: { issues: string[] };
-}
 export interface FaceEngine {
-  analyze(buf: Buffer, kind: 'selfie' | 'document' | 'auto'): Promise<AnalyzedFace>;
-  compare(a: AnalyzedFace, b: AnalyzedFace): { similarity: number; threshold: number; match: boolean };
-  templates: {
-    enroll(customerId: string, subjectRef: string, descriptor: Float32Array): Promise<{ id: string }>;
-    findDuplicates(
-      customerId: string,
-      descriptor: Float32Array,
-      opts: { threshold?: number; excludeSubject?: string; limit?: number },
-    ): Promise<Array<{ template_id: string; subject_ref: string; similarity: number }>>;
-    remove(customerId: string, id: string): Promise<boolean>;
-  } | null;
+  analyze(buf: Buffer, kind: 'selfie' | 'document'): Promise<AnalyzedFace>;
+  compare(a: AnalyzedFace, b: AnalyzedFace): CompareResult;
+  templates: FaceTemplateService;
+  /** The card portrait cut from a document photo (box in the reader's 1600 px decode), as PNG. */
+  cropPortrait(photo: Buffer, box: [number, number, number, number]): Promise<Buffer>;
   ready(): Promise<boolean>;
 }
-export interface ChipEngine {
-  verify(body: Record<string, unknown>): Promise<{
-    checks: Array<{ code: string; status: string }>;
-    data: {
-      mrz: {
-        document_number: string | null;
-        surname: string | null;
-        given_names: string | null;
-        date_of_birth: string | null;
-        date_of_expiry: string | null;
-        sex: string | null;
-        nationality: string | null;
-      } | null;
-      dg13: {
-        id_number: string | null;
-        full_name: string | null;
-        date_of_birth: string | null;
-        date_of_expiry: string | null;
-        sex: string | null;
-      } | null;
-      face_image: string | null;
-    };
-    passive_authentication: unknown;
-  }>;
-}
+export type ChipEngine = ReturnType<typeof createChipService>;
 export interface DocumentEngine {
-  read(
-    front: Buffer,
-    back: Buffer | undefined,
-  ): Promise<{
-    fields: Record<string, unknown>;
-    sources?: Record<string, string>;
-    expired?: boolean | null;
-    quality_issues?: string[];
-  }>;
+  read(front: Buffer, back: Buffer | undefined, now: Date): Promise<DocumentReadResult>;
 }
+export type LivenessEngine = ReturnType<typeof createLivenessService>;
+export type { Action, Frame };
+
 export interface Engines {
-  face: FaceEngine | null;
-  chip: ChipEngine | null;
-  document: DocumentEngine | null;
-  liveness: null;
+  face: FaceEngine;
+  chip: ChipEngine;
+  document: DocumentEngine;
+  liveness: LivenessEngine;
+  /** Stops the OCR workers if a document was read (they would keep the process alive). */
+  close(): Promise<void>;
 }
 
-const here = import.meta.dirname;
-const present = (rel: string) => existsSync(path.join(here, rel));
+/** The reader's decode limits: its portrait box is in these coordinates. */
+const DOCUMENT_DECODE = { maxSide: 1600, minSide: 200 } as const;
 
-async function load<T>(rel: string): Promise<T | null> {
-  if (!present(rel)) return null;
-  try {
-    return (await import(rel)) as T;
-  } catch {
-    return null;
-  }
-}
-
-export async function loadEngines(deps: { db: Db; clock: Clock }): Promise<Engines> {
-  const engines: Engines = { face: null, chip: null, document: null, liveness: null };
-
-  type FaceMod = {
-    analyzeImage: (b: Buffer, o: { kind: string }, m?: unknown) => Promise<AnalyzedFace>;
-    compareAnalyzed: (
-      a: AnalyzedFace,
-      b: AnalyzedFace,
-    ) => { similarity: number; threshold: number; match: boolean };
-  };
-  const face = await load<FaceMod>('../../ekyc/face/engine.ts');
-  const models = await load<{ loadFaceModels: () => Promise<unknown> }>('../../ekyc/face/models.ts');
-  if (face?.analyzeImage && face.compareAnalyzed && models?.loadFaceModels) {
-    const tpl = await load<{
-      createFaceTemplateService: (d: { db: Db; clock: Clock }) => FaceEngine['templates'];
-    }>('../faces/faces.service.ts');
-    const loadModels = models.loadFaceModels;
-    engines.face = {
-      analyze: async (buf, kind) => face.analyzeImage(buf, { kind }, await loadModels()),
-      compare: (a, b) => face.compareAnalyzed(a, b),
-      templates: tpl?.createFaceTemplateService ? tpl.createFaceTemplateService(deps) : null,
+export function createEngines(deps: { db: Db; clock: Clock }): Engines {
+  let ocrStarted = false;
+  return {
+    face: {
+      analyze: async (buf, kind) => analyzeImage(buf, { kind }, await loadFaceModels()),
+      compare: (a, b) => compareAnalyzed(a, b, DEFAULT_THRESHOLD),
+      templates: createFaceTemplateService(deps),
+      async cropPortrait(photo, box) {
+        const img = await decodeImage(photo, DOCUMENT_DECODE);
+        // A margin around the printed photo: the face detector wants some context.
+        const [x, y, w, h] = box;
+        const mx = w * 0.25;
+        const my = h * 0.2;
+        const left = Math.max(0, Math.floor(x - mx));
+        const top = Math.max(0, Math.floor(y - my));
+        const width = Math.min(img.width - left, Math.ceil(w + 2 * mx));
+        const height = Math.min(img.height - top, Math.ceil(h + 2 * my));
+        return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+          .extract({ left, top, width, height })
+          .png()
+          .toBuffer();
+      },
       ready: async () => {
-        await loadModels();
+        await loadFaceModels();
         return true;
       },
-    };
-  }
-
-  const chip = await load<{ createChipService: (d: { db: Db; clock: Clock }) => ChipEngine }>(
-    '../chip/chip.service.ts',
-  );
-  if (chip?.createChipService) engines.chip = chip.createChipService(deps);
-
-  // The document reader: any of these files exporting `readDocument(front, back?)`.
-  for (const f of ['index.ts', 'read.ts', 'reader.ts', 'pipeline.ts', 'engine.ts']) {
-    const doc = await load<{ readDocument?: DocumentEngine['read'] }>(`../../ekyc/document/${f}`);
-    if (doc && typeof doc.readDocument === 'function') {
-      engines.document = { read: doc.readDocument };
-      break;
-    }
-  }
-  return engines;
-}
-
-export function availableChecks(e: Engines): Array<'document' | 'face' | 'liveness' | 'chip'> {
-  const out: Array<'document' | 'face' | 'liveness' | 'chip'> = [];
-  if (e.document) out.push('document');
-  if (e.face) out.push('face');
-  if (e.liveness) out.push('liveness');
-  if (e.chip) out.push('chip');
-  return out;
+    },
+    chip: createChipService(deps),
+    document: {
+      read: (front, back, now) => {
+        ocrStarted = true;
+        return readDocument({ front, back, now });
+      },
+    },
+    liveness: createLivenessService({ db: deps.db, clock: deps.clock, models: loadFaceModels }),
+    async close() {
+      if (ocrStarted) await (await getOcr()).terminate();
+      ocrStarted = false;
+    },
+  };
 }

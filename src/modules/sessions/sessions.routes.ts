@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { ACTIONS, type Frame, LIVENESS_LIMITS, livenessError } from '../../ekyc/liveness/engine.ts';
 import { actorOf, currentScope } from '../../http/auth.ts';
 import { installBillable } from '../../http/billable.ts';
 import type { AppContext } from '../../http/context.ts';
@@ -8,9 +9,10 @@ import { errorResponses, idParam } from '../../http/schemas.ts';
 import { sha256Hex } from '../../lib/hash.ts';
 import { customerScopeSql } from '../accounts/scope.ts';
 import { decisionRoutes } from '../decisions/decisions.routes.ts';
+import { parseTimestamps } from '../liveness/liveness.routes.ts';
 import { webhookRoutes } from '../webhooks/webhooks.routes.ts';
 import { createWebhookService, type WebhookService } from '../webhooks/webhooks.service.ts';
-import { loadEngines } from './engines.ts';
+import { createEngines } from './engines.ts';
 import { createSessionService, type SessionService, type Slot, sessionError } from './sessions.service.ts';
 
 export interface PublicApi {
@@ -192,7 +194,8 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
     route.preHandler = pre;
   });
 
-  const engines = await loadEngines({ db, clock });
+  const engines = createEngines({ db, clock });
+  app.addHook('onClose', () => engines.close());
   const webhooks = createWebhookService({
     db,
     clock,
@@ -214,9 +217,6 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
     },
   });
   registry.set(ctx, { sessions, webhooks, idempotency, rateLimiter });
-  if (engines.face) {
-    ctx.readiness.set('session_engines', async () => ({ ok: true, detail: sessions.available().join(',') }));
-  }
 
   const client = (req: FastifyRequest) => req.apiClient!;
   const v1 = { preHandler: ctx.guards.apiClient };
@@ -237,7 +237,7 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
       schema: {
         tags: ['sessions'],
         summary: 'Start a verification session',
-        description: `Asks for the checks to run. Only checks whose engine is in this build are accepted (others → 400 ERR_CHECK_UNAVAILABLE). Feed the uploads through the API or send the applicant to \`capture_url\`. Send \`Idempotency-Key\` to retry safely.`,
+        description: `Asks for the checks to run: \`document\` (front, optional back), \`face\` (selfie against the chip's DG2 or the card portrait), \`liveness\` (challenge + frames) and \`chip\` (NFC files). Feed the uploads through the API or send the applicant to \`capture_url\`. Send \`Idempotency-Key\` to retry safely.`,
         security: sec,
         headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 100 } } },
         body: {
@@ -447,6 +447,136 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
         Buffer.from(JSON.stringify(req.body)),
         'application/json',
       ),
+  );
+
+  // Liveness: one route issues the challenge (no body) or verifies the frames answering it (multipart).
+  const challengeSchema = {
+    type: 'object',
+    properties: {
+      id: { type: 'string', examples: ['lvc_0a1b2c3d4e5f6g7h8j9k'] },
+      actions: { type: 'array', items: { type: 'string', enum: [...ACTIONS] } },
+      nonce: { type: 'string' },
+      expires_at: { type: 'string', format: 'date-time' },
+    },
+  } as const;
+  const livenessVerdictSchema = {
+    type: 'object',
+    properties: {
+      challenge_id: { type: 'string' },
+      live: { type: 'boolean' },
+      score: { type: 'number' },
+      checks: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            name: { type: 'string' },
+            passed: { type: 'boolean' },
+            detail: { type: 'string' },
+            value: { type: 'number' },
+          },
+        },
+      },
+      actions: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            action: { type: 'string' },
+            done: { type: 'boolean' },
+            at_ms: { type: ['number', 'null'] },
+          },
+        },
+      },
+    },
+  } as const;
+  const livenessDescription = `Without a body: issues the session's liveness challenge (201: 2–3 actions among ${ACTIONS.join(', ')}, single use, 60 s). Then multipart/form-data with \`challenge_id\`, \`frames\` (JPEG, one part per frame in capture order, ≥ 4 per second, ${LIVENESS_LIMITS.minFrames}–${LIVENESS_LIMITS.maxFrames}) and \`timestamps\` (JSON array or comma-separated ms): verified at once (200). The camera image is not mirrored: turn_left is the person's own left. A sequence showing two people is kept as a failed attempt; issue a new challenge to retry.`;
+
+  async function liveness(req: FastifyRequest, reply: FastifyReply, customerId: string, id: string) {
+    if (!req.isMultipart()) {
+      if (
+        req.routeOptions.url?.startsWith('/v1/sessions/') &&
+        (await idempotency.begin(req, reply, 'challenge'))
+      )
+        return { replayed: true as const };
+      return { challenge: await sessions.livenessChallenge(customerId, id) };
+    }
+    const images: Buffer[] = [];
+    const fields = new Map<string, string>();
+    const max = LIVENESS_LIMITS.maxFrames + 1;
+    for await (const part of req.parts({ limits: { files: max, fields: 5, parts: max + 5 } })) {
+      if (part.type === 'file') {
+        const buf = await part.toBuffer();
+        if (part.fieldname === 'frames') images.push(buf);
+      } else fields.set(part.fieldname, String(part.value ?? ''));
+    }
+    if (images.length < LIVENESS_LIMITS.minFrames || images.length > LIVENESS_LIMITS.maxFrames) {
+      throw livenessError('ERR_LIVENESS_FRAMES_COUNT');
+    }
+    const challengeId = fields.get('challenge_id') ?? '';
+    if (!/^lvc_[A-Za-z0-9]{8,40}$/.test(challengeId)) throw sessionError('ERR_LIVENESS_CHALLENGE_MISMATCH');
+    const ts = parseTimestamps(fields.get('timestamps'), images.length);
+    if (req.routeOptions.url?.startsWith('/v1/sessions/')) {
+      const fp = `liveness:${challengeId}:${sha256Hex(Buffer.concat(images.map((b) => Buffer.from(sha256Hex(b)))))}:${ts.join(',')}`;
+      if (await idempotency.begin(req, reply, fp)) return { replayed: true as const };
+    }
+    const frames: Frame[] = images.map((image, i) => ({ image, t: ts[i]! }));
+    return { verified: await sessions.livenessVerify(customerId, id, challengeId, frames) };
+  }
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/sessions/:id/liveness',
+    {
+      ...v1,
+      config: { idempotency: 'handler' },
+      schema: {
+        tags: ['sessions'],
+        summary: "Liveness: issue the session's challenge, then send the frames answering it",
+        description: livenessDescription,
+        security: sec,
+        consumes: ['multipart/form-data'],
+        params: sessionParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: { ...sessionViewSchema.properties, liveness: livenessVerdictSchema },
+          },
+          201: challengeSchema,
+          ...errorResponses(400, 401, 404, 409, 410, 413, 415, 422, 429),
+        },
+      },
+    },
+    async (req, reply) => {
+      const r = await liveness(req, reply, client(req).customerId, req.params.id);
+      if ('replayed' in r) return reply;
+      if ('challenge' in r) return reply.code(201).send(r.challenge);
+      return { ...r.verified.view, liveness: r.verified.verdict };
+    },
+  );
+
+  app.post<{ Params: { token: string } }>(
+    '/v1/capture/:token/liveness',
+    {
+      schema: {
+        tags: ['capture'],
+        summary: 'Liveness from the hosted capture page (authenticated by the capture token)',
+        description: livenessDescription,
+        consumes: ['multipart/form-data'],
+        params: tokenParams,
+        response: {
+          200: sessionViewSchema,
+          201: challengeSchema,
+          ...errorResponses(400, 401, 409, 410, 413, 415, 422),
+        },
+      },
+    },
+    async (req, reply) => {
+      const s = await sessions.fromCaptureToken(req.params.token);
+      const r = await liveness(req, reply, s.customer_id, s.id);
+      if ('replayed' in r) return reply;
+      if ('challenge' in r) return reply.code(201).send(r.challenge);
+      return capturedView(r.verified.view);
+    },
   );
 
   app.post<{ Params: { id: string } }>(

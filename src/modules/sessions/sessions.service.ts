@@ -1,4 +1,6 @@
 import type { Db } from '../../db/client.ts';
+import type { DocumentFields } from '../../ekyc/chip/verify.ts';
+import type { DocumentReadResult } from '../../ekyc/document/reader.ts';
 import { decodeImage } from '../../ekyc/image.ts';
 import { CHECK_USAGE_KIND, recordUsageEvent } from '../../http/billable.ts';
 import { AppError, defineErrors } from '../../http/errors.ts';
@@ -9,10 +11,9 @@ import { type Actor, recordAudit } from '../audit/audit.ts';
 import { type CheckName, type DecisionInput, decide, type Reason } from '../decisions/decide.ts';
 import { currentRules, rulesVersion } from '../decisions/decisions.repo.ts';
 import type { WebhookService } from '../webhooks/webhooks.service.ts';
-import { type AnalyzedFace, availableChecks, type Engines } from './engines.ts';
+import type { AnalyzedFace, Engines, Frame } from './engines.ts';
 
 export const sessionError = defineErrors({
-  ERR_CHECK_UNAVAILABLE: { status: 400, title: 'A requested check is not available on this service' },
   ERR_CHECK_REQUIRED: { status: 400, title: "A check required by the customer's decision rules is missing" },
   ERR_SESSION_NOT_FOUND: { status: 404, title: 'Verification session not found' },
   ERR_SESSION_STATE: { status: 409, title: 'The session does not accept this in its current status' },
@@ -26,7 +27,26 @@ export const sessionError = defineErrors({
   ERR_CAPTURE_TOKEN: { status: 401, title: 'The capture link is invalid or has expired' },
   ERR_REVIEW_STATE: { status: 409, title: 'Only a session in review can be decided' },
   ERR_CURSOR: { status: 400, title: 'The pagination cursor is malformed' },
+  ERR_LIVENESS_CHALLENGE_MISMATCH: {
+    status: 409,
+    title: "Frames must answer this session's latest liveness challenge: issue one first",
+  },
 });
+
+export const ALL_CHECKS: CheckName[] = ['document', 'face', 'liveness', 'chip'];
+
+/** What the `liveness` slot holds: the challenge issued for the session, then its verdict. */
+interface LivenessSlotMeta {
+  challenge_id: string;
+  state: 'issued' | 'verified' | 'failed';
+  verdict?: {
+    live: boolean;
+    score: number;
+    checks: Array<{ name: string; passed: boolean; value?: number; detail?: string }>;
+    actions: unknown[];
+  };
+  error?: string;
+}
 
 export type SessionStatus =
   | 'created'
@@ -143,11 +163,22 @@ export function createSessionService(deps: {
     );
   }
 
+  async function putSlot(tx: Db, id: string, slot: Slot, content: Buffer, contentType: string, meta: object) {
+    await tx.query(
+      `INSERT INTO session_uploads (session_id, slot, content, content_type, sha256, meta, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (session_id, slot) DO UPDATE SET content = EXCLUDED.content, content_type = EXCLUDED.content_type,
+         sha256 = EXCLUDED.sha256, meta = EXCLUDED.meta, created_at = EXCLUDED.created_at`,
+      [id, slot, content, contentType, sha256Hex(content), JSON.stringify(meta), clock.now()],
+    );
+  }
+
   function requiredSlots(checks: CheckName[]): Slot[][] {
     // Each inner list: at least one of these slots must be present.
     const need: Slot[][] = [];
     if (checks.includes('document')) need.push(['document_front']);
-    if (checks.includes('face')) need.push(['selfie'], ['document_front', 'chip']);
+    // The liveness sequence's frontal frame can stand in for a selfie.
+    if (checks.includes('face')) need.push(['selfie', 'liveness'], ['document_front', 'chip']);
     if (checks.includes('liveness')) need.push(['liveness']);
     if (checks.includes('chip')) need.push(['chip']);
     return need;
@@ -199,8 +230,6 @@ export function createSessionService(deps: {
   }
 
   const service = {
-    available: () => availableChecks(engines),
-
     async create(
       client: { customerId: string; keyId: string | null },
       input: {
@@ -211,16 +240,7 @@ export function createSessionService(deps: {
         id_number?: string;
       },
     ) {
-      const available = availableChecks(engines);
       const checks = [...new Set(input.checks)];
-      const missing = checks.filter((c) => !available.includes(c));
-      if (missing.length > 0) {
-        throw sessionError(
-          'ERR_CHECK_UNAVAILABLE',
-          `Not available: ${missing.join(', ')}; available: ${available.join(', ') || 'none'}`,
-          { errors: missing.map((c) => ({ path: 'body.checks', message: `${c} is not available` })) },
-        );
-      }
       const rules = await currentRules(db, client.customerId);
       const lacking = rules.rules.required_checks.filter((c) => !checks.includes(c));
       if (lacking.length > 0) {
@@ -340,7 +360,7 @@ export function createSessionService(deps: {
           `${slot} is not used by checks ${s.checks.join(', ')}`,
         );
       }
-      if (slot !== 'chip' && slot !== 'liveness') {
+      if (slot !== 'chip') {
         try {
           await decodeImage(content, { maxSide: 1600, minSide: 48 });
         } catch (e) {
@@ -353,24 +373,88 @@ export function createSessionService(deps: {
         }
       }
       await db.transaction(async (tx) => {
-        await tx.query(
-          `INSERT INTO session_uploads (session_id, slot, content, content_type, sha256, meta, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)
-           ON CONFLICT (session_id, slot) DO UPDATE SET content = EXCLUDED.content, content_type = EXCLUDED.content_type,
-             sha256 = EXCLUDED.sha256, meta = EXCLUDED.meta, created_at = EXCLUDED.created_at`,
-          [id, slot, content, contentType, sha256Hex(content), JSON.stringify(meta), clock.now()],
-        );
+        await putSlot(tx, id, slot, content, contentType, meta);
         await touch(tx, id);
       });
       return view(await get(customerId, id));
     },
 
+    /** Issues the session's liveness challenge (a new one replaces an earlier attempt). */
+    async livenessChallenge(customerId: string, id: string) {
+      const s = await openSession(customerId, id);
+      if (!slotAllowed(s.checks, 'liveness')) {
+        throw sessionError(
+          'ERR_UPLOAD_NOT_REQUESTED',
+          `liveness is not used by checks ${s.checks.join(', ')}`,
+        );
+      }
+      const c = await engines.liveness.issue(customerId, s.api_key_id ?? 'session', undefined);
+      const meta: LivenessSlotMeta = { challenge_id: c.id, state: 'issued' };
+      await db.transaction(async (tx) => {
+        await putSlot(tx, id, 'liveness', Buffer.alloc(0), 'application/octet-stream', meta);
+        await touch(tx, id);
+      });
+      return c;
+    },
+
+    /**
+     * Verifies the frames answering the session's challenge at once (the challenge lives 60 s) and
+     * keeps the verdict and the first (frontal) frame for processing; the frames themselves are not
+     * kept. A sequence showing two people is kept as a failed attempt (an attack signal), other
+     * engine refusals (too few frames, no face) only ask for a new attempt.
+     */
+    async livenessVerify(customerId: string, id: string, challengeId: string, frames: Frame[]) {
+      const s = await openSession(customerId, id);
+      if (!slotAllowed(s.checks, 'liveness')) {
+        throw sessionError(
+          'ERR_UPLOAD_NOT_REQUESTED',
+          `liveness is not used by checks ${s.checks.join(', ')}`,
+        );
+      }
+      const [slot] = await db.query<{ meta: Partial<LivenessSlotMeta> }>(
+        "SELECT meta FROM session_uploads WHERE session_id = $1 AND slot = 'liveness'",
+        [id],
+      );
+      if (!slot || slot.meta.challenge_id !== challengeId || slot.meta.state !== 'issued') {
+        throw sessionError('ERR_LIVENESS_CHALLENGE_MISMATCH');
+      }
+      let meta: LivenessSlotMeta;
+      let failure: unknown = null;
+      try {
+        const v = await engines.liveness.verify(customerId, challengeId, frames);
+        meta = {
+          challenge_id: challengeId,
+          state: 'verified',
+          verdict: { live: v.live, score: v.score, checks: v.checks, actions: v.actions },
+        };
+      } catch (e) {
+        if (!(e instanceof AppError) || e.code !== 'ERR_LIVENESS_FACE_CHANGED') throw e;
+        failure = e;
+        meta = { challenge_id: challengeId, state: 'failed', error: 'LIVENESS_FACE_CHANGED' };
+      }
+      await db.transaction(async (tx) => {
+        await putSlot(tx, id, 'liveness', frames[0]!.image, 'image/jpeg', meta);
+        await touch(tx, id);
+      });
+      if (failure) throw failure;
+      return {
+        view: await view(await get(customerId, id)),
+        verdict: { challenge_id: challengeId, ...meta.verdict! },
+      };
+    },
+
     async submit(customerId: string, id: string) {
       const s = await openSession(customerId, id);
       const have = new Set(
-        (await db.query<{ slot: Slot }>('SELECT slot FROM session_uploads WHERE session_id = $1', [id])).map(
-          (r) => r.slot,
-        ),
+        (
+          await db.query<{ slot: Slot; meta: Partial<LivenessSlotMeta> }>(
+            'SELECT slot, meta FROM session_uploads WHERE session_id = $1',
+            [id],
+          )
+        )
+          // A liveness challenge issued but not answered is no upload yet.
+          .filter((r) => r.slot !== 'liveness' || r.meta.state !== 'issued')
+          .map((r) => r.slot),
       );
       const missing = requiredSlots(s.checks).filter((any) => !any.some((x) => have.has(x)));
       if (missing.length > 0) {
@@ -467,8 +551,7 @@ export function createSessionService(deps: {
           customerId,
         });
       });
-      if (s.face_template_id && engines.face?.templates)
-        await engines.face.templates.remove(customerId, s.face_template_id);
+      if (s.face_template_id) await engines.face.templates.remove(customerId, s.face_template_id);
     },
 
     /** Expires open sessions idle longer than their customer's `session_ttl_minutes`. */
@@ -493,13 +576,13 @@ export function createSessionService(deps: {
   };
 
   async function enrollFace(s: SessionRow) {
-    const tpl = engines.face?.templates;
-    if (!tpl || !s.subject_ref || s.face_template_id) return;
+    const tpl = engines.face.templates;
+    if (!s.subject_ref || s.face_template_id) return;
     const [up] = await db.query<{ content: Buffer }>(
       "SELECT content FROM session_uploads WHERE session_id = $1 AND slot = 'selfie'",
       [s.id],
     );
-    if (!up || !engines.face) return;
+    if (!up) return;
     try {
       const f = await engines.face.analyze(Buffer.from(up.content), 'selfie');
       const { id } = await tpl.enroll(s.customer_id, s.subject_ref, f.descriptor);
@@ -507,6 +590,25 @@ export function createSessionService(deps: {
     } catch {
       // No template: the duplicate rule just cannot see this face later.
     }
+  }
+
+  /** Fields the reader is sure of (two sources, or a QR/MRZ read): an OCR slip must not look like fraud. */
+  function confidentDocumentFields(doc: DocumentReadResult): DocumentFields | null {
+    const out: DocumentFields = {};
+    for (const k of [
+      'id_number',
+      'old_id_number',
+      'full_name',
+      'date_of_birth',
+      'sex',
+      'date_of_expiry',
+      'date_of_issue',
+    ] as const) {
+      const f = doc.fields[k as keyof DocumentReadResult['fields']];
+      if (f?.value && (f.sources.length >= 2 || f.sources.includes('qr') || f.sources.includes('mrz')))
+        out[k] = f.value;
+    }
+    return Object.keys(out).length > 0 ? out : null;
   }
 
   const codeOf = (e: unknown) =>
@@ -518,14 +620,12 @@ export function createSessionService(deps: {
       [id],
     );
     if (!s) return;
-    const uploads = new Map(
-      (
-        await db.query<{ slot: Slot; content: Buffer }>(
-          'SELECT slot, content FROM session_uploads WHERE session_id = $1',
-          [id],
-        )
-      ).map((u) => [u.slot, Buffer.from(u.content)]),
+    const rows = await db.query<{ slot: Slot; content: Buffer; meta: object }>(
+      'SELECT slot, content, meta FROM session_uploads WHERE session_id = $1',
+      [id],
     );
+    const uploads = new Map(rows.map((u) => [u.slot, Buffer.from(u.content)]));
+    const metas = new Map(rows.map((u) => [u.slot, u.meta]));
     const rules = await currentRules(db, s.customer_id);
     const input: DecisionInput = { checks: s.checks };
     const result: SessionResult = { scores: {}, extracted: {}, evidence: [], errors: {} };
@@ -535,11 +635,46 @@ export function createSessionService(deps: {
       result.evidence.push({ field, source });
     };
 
-    let chipFace: Buffer | null = null;
-    if (s.checks.includes('chip') && engines.chip) {
+    // Document first: its fields feed the chip's cross-check and its portrait the face match.
+    let doc: DocumentReadResult | null = null;
+    const front = uploads.get('document_front');
+    if (s.checks.includes('document')) {
       try {
-        const body = JSON.parse(uploads.get('chip')?.toString('utf8') ?? '{}') as Record<string, unknown>;
-        const r = await engines.chip.verify(body);
+        if (!front) throw sessionError('ERR_SESSION_INCOMPLETE');
+        doc = await engines.document.read(front, uploads.get('document_back'), clock.now());
+        const quality = doc.checks.find((c) => c.code === 'IMAGE_QUALITY');
+        const qualityIssues = quality?.status === 'warn' ? quality.detail.split('; ') : [];
+        input.document = {
+          readable: true,
+          expired: doc.checks.some((c) => c.code === 'CARD_EXPIRED' && c.status === 'fail'),
+          quality_issues: qualityIssues,
+          checks: doc.checks.map((c) => ({ code: c.code, status: c.status })),
+        };
+        result.scores.document = {
+          type: doc.document.type,
+          sides: doc.document.sides,
+          checks: doc.checks,
+          quality: doc.quality,
+          quality_issues: qualityIssues,
+          field_confidence: Object.fromEntries(
+            Object.entries(doc.fields).map(([k, f]) => [k, f?.confidence ?? 0]),
+          ),
+        };
+      } catch (e) {
+        const code = codeOf(e);
+        if (!code) throw e;
+        input.document = { readable: false, expired: null, quality_issues: [], error: code };
+        result.errors.document = code;
+      }
+    }
+
+    let chipFace: Buffer | null = null;
+    if (s.checks.includes('chip')) {
+      try {
+        const body = JSON.parse(uploads.get('chip')?.toString('utf8') ?? '{}') as { sod: string };
+        // DG13/DG1 against the card's printed fields (only those the reader is sure of).
+        const docFields = doc ? confidentDocumentFields(doc) : null;
+        const r = await engines.chip.verify(docFields ? { ...body, document: docFields } : body);
         input.chip = { checks: r.checks };
         result.scores.chip = { checks: r.checks };
         const dg13 = r.data.dg13;
@@ -565,41 +700,44 @@ export function createSessionService(deps: {
         result.errors.chip = code;
       }
     }
-
-    if (s.checks.includes('document') && engines.document) {
-      try {
-        const front = uploads.get('document_front');
-        if (!front) throw sessionError('ERR_SESSION_INCOMPLETE');
-        const r = await engines.document.read(front, uploads.get('document_back'));
-        input.document = {
-          readable: true,
-          expired: r.expired ?? null,
-          quality_issues: r.quality_issues ?? [],
-        };
-        result.scores.document = { quality_issues: r.quality_issues ?? [], expired: r.expired ?? null };
-        for (const [k, v] of Object.entries(r.fields)) extracted(k, v, `document.${r.sources?.[k] ?? 'ocr'}`);
-      } catch (e) {
-        const code = codeOf(e);
-        if (!code) throw e;
-        input.document = { readable: false, expired: null, quality_issues: [], error: code };
-        result.errors.document = code;
+    // The card's fields after the chip's (the chip's are signed), each with the sources that agreed.
+    if (doc) {
+      for (const [k, f] of Object.entries(doc.fields)) {
+        if (f?.value) extracted(k, f.value, `document.${f.sources.join('+') || 'ocr'}`);
       }
     }
 
+    // The selfie: the uploaded one, else the liveness sequence's first (frontal) frame.
+    const live = uploads.get('liveness');
+    const liveMeta = metas.get('liveness') as Partial<LivenessSlotMeta> | undefined;
+    const liveFrame = live && live.length > 0 && liveMeta?.state !== 'issued' ? live : null;
+    const selfieImage = uploads.get('selfie') ?? liveFrame;
+    const selfieSource = uploads.has('selfie') ? 'selfie' : 'liveness.frame';
     let selfie: AnalyzedFace | null = null;
-    if (s.checks.includes('face') && engines.face) {
+    if (s.checks.includes('face')) {
       const face = engines.face;
       let side = 'selfie';
       try {
-        selfie = await face.analyze(uploads.get('selfie')!, 'selfie');
-        const front = uploads.get('document_front');
-        const refSource = front ? 'document_front' : 'chip.dg2';
-        side = refSource;
-        const ref = front
-          ? await face.analyze(front, 'document')
-          : chipFace
-            ? await face.analyze(chipFace, 'document')
-            : null;
+        if (!selfieImage) throw sessionError('ERR_SESSION_INCOMPLETE', 'no selfie');
+        selfie = await face.analyze(selfieImage, 'selfie');
+        side = 'reference';
+        // Reference: the chip's DG2 (signed) when given, else the card portrait the reader located.
+        let ref: AnalyzedFace | null = null;
+        let refSource = 'chip.dg2';
+        if (chipFace) ref = await face.analyze(chipFace, 'document');
+        else if (front) {
+          refSource = 'document_front';
+          const box = doc?.portrait?.box;
+          if (box) {
+            try {
+              ref = await face.analyze(await face.cropPortrait(front, box), 'document');
+              refSource = 'document.portrait';
+            } catch (e) {
+              if (!codeOf(e)) throw e;
+            }
+          }
+          ref ??= await face.analyze(front, 'document');
+        }
         if (!ref) throw sessionError('ERR_SESSION_INCOMPLETE', 'no reference face');
         const c = face.compare(selfie, ref);
         input.face = { similarity: c.similarity, quality_issues: selfie.quality.issues };
@@ -608,6 +746,7 @@ export function createSessionService(deps: {
           threshold: c.threshold,
           match: c.match,
           reference: refSource,
+          probe: selfieSource,
           selfie_quality_issues: selfie.quality.issues,
         };
         result.evidence.push({ field: 'face', source: refSource });
@@ -620,12 +759,50 @@ export function createSessionService(deps: {
       }
     }
 
+    if (s.checks.includes('liveness')) {
+      if (!liveMeta || liveMeta.state === 'issued') {
+        input.liveness = { live: null, score: null, error: 'LIVENESS_NOT_CHECKED' };
+      } else if (liveMeta.state === 'failed' || !liveMeta.verdict) {
+        input.liveness = { live: false, score: null, error: liveMeta.error ?? 'LIVENESS_FAILED' };
+        result.scores.liveness = { live: false, score: 0, error: liveMeta.error ?? null };
+      } else {
+        const v = liveMeta.verdict;
+        // Same person: the live face against the selfie (when the selfie is a separate upload).
+        let selfieSimilarity: number | null = null;
+        if (liveFrame && uploads.has('selfie')) {
+          try {
+            const a = await engines.face.analyze(liveFrame, 'selfie');
+            const b = selfie ?? (await engines.face.analyze(uploads.get('selfie')!, 'selfie'));
+            selfieSimilarity = engines.face.compare(a, b).similarity;
+          } catch (e) {
+            if (!codeOf(e)) throw e;
+          }
+        }
+        input.liveness = { live: v.live, score: v.score, selfie_similarity: selfieSimilarity };
+        result.scores.liveness = {
+          live: v.live,
+          score: v.score,
+          checks: v.checks,
+          actions: v.actions,
+          challenge_id: liveMeta.challenge_id,
+          selfie_similarity: selfieSimilarity,
+        };
+      }
+    }
+
     const idNumber = (result.extracted.id_number as string | undefined) ?? s.declared.id_number;
     if (!result.extracted.id_number && s.declared.id_number) {
       result.evidence.push({ field: 'id_number', source: 'declared' });
     }
+    if (
+      s.declared.id_number &&
+      typeof result.extracted.id_number === 'string' &&
+      result.extracted.id_number !== s.declared.id_number
+    ) {
+      input.declared_id_mismatch = true;
+    }
     const subjectRef = idNumber ? `sub_${sha256Hex(`${s.customer_id}:${idNumber}`).slice(0, 32)}` : null;
-    if (selfie && engines.face?.templates && s.checks.includes('face')) {
+    if (selfie && s.checks.includes('face')) {
       const hits = await engines.face.templates.findDuplicates(s.customer_id, selfie.descriptor, {
         threshold: rules.rules.duplicate_face.min_similarity,
         ...(subjectRef ? { excludeSubject: subjectRef } : {}),
@@ -674,7 +851,7 @@ export function createSessionService(deps: {
     });
     if (!decided) return;
     webhooks.notifyEnqueued();
-    if (decision.status === 'approved' && selfie && subjectRef && engines.face?.templates) {
+    if (decision.status === 'approved' && selfie && subjectRef) {
       const { id: tid } = await engines.face.templates.enroll(s.customer_id, subjectRef, selfie.descriptor);
       await db.query('UPDATE verification_sessions SET face_template_id = $2 WHERE id = $1', [id, tid]);
     }

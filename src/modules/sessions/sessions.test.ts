@@ -60,11 +60,13 @@ describe('verification sessions end to end through HTTP', () => {
     assert.equal(new Date(body.expires_at).getTime() - t.clock.now().getTime(), 30 * 60_000);
   });
 
-  test('asking for a check whose engine is not in the build → 400 ERR_CHECK_UNAVAILABLE', async () => {
-    const res = await create({ reference_id: 'x', checks: ['face', 'liveness'] });
-    assert.equal(res.statusCode, 400);
-    assert.equal(res.json().code, 'ERR_CHECK_UNAVAILABLE');
-    assert.match(res.json().detail, /Not available: liveness/);
+  test('every engine is offered: a session may ask for document, face, liveness and chip together', async () => {
+    const res = await create({ reference_id: 'x', checks: ['document', 'face', 'liveness', 'chip'] });
+    assert.equal(res.statusCode, 201, res.body);
+    assert.deepEqual(res.json().checks, ['document', 'face', 'liveness', 'chip']);
+    const bad = await create({ reference_id: 'x', checks: ['face', 'palm'] });
+    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.json().code, 'ERR_VALIDATION');
   });
 
   test('the same face is approved, billed once for its one check, with evidence and rule version', async () => {
