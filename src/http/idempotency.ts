@@ -56,8 +56,14 @@ interface StoredRow {
   expires_at: Date;
 }
 
-export function createIdempotency(deps: { db: Db; clock: Clock }) {
+export function createIdempotency(deps: {
+  db: Db;
+  clock: Clock;
+  /** After how long a key whose request never answered (its process died) may be taken over. */
+  staleMs?: number;
+}) {
   const { db, clock } = deps;
+  const staleMs = deps.staleMs ?? STALE_MS;
 
   /**
    * Claims the request's key. Returns true when the answer was a replay (already sent): the caller
@@ -103,7 +109,7 @@ export function createIdempotency(deps: { db: Db; clock: Clock }) {
         const taken = await db.query(
           `UPDATE idempotency_keys SET created_at = $3
             WHERE customer_id = $1 AND key = $2 AND status_code IS NULL AND created_at < $4 RETURNING key`,
-          [customerId, raw, now, new Date(now.getTime() - STALE_MS)],
+          [customerId, raw, now, new Date(now.getTime() - staleMs)],
         );
         if (taken.length === 1) {
           req.idempotency = { customerId, key: raw };

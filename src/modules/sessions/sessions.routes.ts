@@ -173,7 +173,14 @@ const chipBody = {
 export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
   const { db, clock } = ctx;
   // HTTP behaviour of every /v1 route registered after this module: metering, rate limit, idempotency.
-  const idempotency = createIdempotency({ db, clock });
+  // A key left in progress by a killed process is taken over after this long (default 2 min).
+  const staleRaw = process.env.EKYC_IDEMPOTENCY_STALE_MS;
+  const staleMs = staleRaw ? Number(staleRaw) : Number.NaN;
+  const idempotency = createIdempotency({
+    db,
+    clock,
+    ...(Number.isFinite(staleMs) && staleMs >= 0 ? { staleMs } : {}),
+  });
   const rateLimiter = createRateLimiter({ db, clock, defaults: rateLimitDefaults() });
   installBillable(app, { db, clock });
   idempotency.install(app);
