@@ -1,0 +1,206 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { loadFaceModels } from '../src/ekyc/face/models.ts';
+import { decodeImage } from '../src/ekyc/image.ts';
+import { type Action, type Frame, randomActions, verifyFrames } from '../src/ekyc/liveness/engine.ts';
+import { AppError } from '../src/http/errors.ts';
+import { readShared, SHARED_DATA } from '../test/fixtures/faces/data.ts';
+import { type Head, makeHead, script, sequence, toJpeg } from '../test/fixtures/faces/render.ts';
+
+/**
+ * Active liveness as the sessions use it (ISO/IEC 30107-3 style): APCER per attack type and BPCER
+ * over generated sequences. Bona fide: a textured 3-D head (mesh fitted to a real photo) performing
+ * the challenge. Attacks: the same photo as a flat print moved by a homography (planar), a genuine
+ * 3-D recording made for another challenge replayed (replay), a recording whose face changes half
+ * way (swap), and the `anti_spoofing` stills (a print, a tablet replay and a live selfie — a still is
+ * an attack on an active check) shown still or moved like a plane.
+ *
+ *   npm run eval -- liveness [--identities 8] [--seed 1]
+ */
+
+const IDENTITY_PHOTOS = [
+  'faces/faceapi_bbt/howard/howard1.png',
+  'faces/faceapi_bbt/sheldon/sheldon2.png',
+  'faces/faceapi_bbt/amy/amy1.png',
+  'faces/faceapi_bbt/leonard/leonard1.png',
+  'faces/faceapi_bbt/raj/raj1.png',
+  'faces/faceapi_bbt/penny/penny1.png',
+  'faces/faceapi_bbt/bernadette/bernadette1.png',
+  'faces/face_recognition_examples/knn_examples/train/obama/obama.jpg',
+  'faces/face_recognition_examples/knn_examples/train/biden/biden.jpg',
+  'faces/face_recognition_examples/knn_examples/train/rose_leslie/img1.jpg',
+  'faces/face_recognition_examples/knn_examples/train/kit_harington/john1.jpeg',
+  'faces/face_recognition_examples/knn_examples/train/alex_lacamoire/img1.jpg',
+];
+
+type Kind = 'bona_fide' | 'bona_fide_turns' | 'planar' | 'replay' | 'swap' | 'still' | 'still_planar';
+
+interface Outcome {
+  kind: Kind;
+  accepted: boolean;
+  reason: string;
+  score: number | null;
+  ms: number;
+}
+
+function rng(seed: number) {
+  let s = seed >>> 0 || 1;
+  return (n: number) => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return Math.floor((s / 2 ** 32) * n);
+  };
+}
+
+/** Another challenge's actions that this one's order check must not accept. */
+function otherActions(actions: readonly Action[], rand: (n: number) => number): Action[] {
+  for (;;) {
+    const o = randomActions(rand);
+    // A recording for `o` passes `actions` only if `actions` is a subsequence of `o`: avoid that.
+    let i = 0;
+    for (const a of o) if (a === actions[i]) i++;
+    if (i < actions.length) return o;
+  }
+}
+
+const pct = (k: number, n: number) => (n ? `${((100 * k) / n).toFixed(1)} %` : '—');
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)]! : 0;
+};
+
+export async function run(args: string[]): Promise<void> {
+  const opt = (name: string, d: number) => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 ? Number(args[i + 1]) : d;
+  };
+  const nIdentities = opt('identities', 8);
+  const rand = rng(opt('seed', 1));
+  if (!existsSync(SHARED_DATA)) throw new Error(`Shared data missing: ${SHARED_DATA}`);
+  const models = await loadFaceModels();
+
+  const heads: Array<{ name: string; head: Head }> = [];
+  for (const rel of IDENTITY_PHOTOS) {
+    if (heads.length >= nIdentities) break;
+    if (!existsSync(path.join(SHARED_DATA, rel))) continue;
+    try {
+      heads.push({ name: path.basename(rel), head: await makeHead(models, readShared(rel)) });
+    } catch {
+      console.log(`(skipped ${rel}: no face to build a head from)`);
+    }
+  }
+
+  const outcomes: Outcome[] = [];
+  const perAction = new Map<Action, { asked: number; seen: number }>();
+  async function judge(kind: Kind, frames: Frame[], actions: readonly Action[]) {
+    const t0 = performance.now();
+    let o: Omit<Outcome, 'ms' | 'kind'>;
+    try {
+      const v = await verifyFrames(models, frames, actions);
+      if (kind.startsWith('bona_fide')) {
+        for (const a of v.actions) {
+          const c = perAction.get(a.action) ?? { asked: 0, seen: 0 };
+          c.asked++;
+          if (a.done) c.seen++;
+          perAction.set(a.action, c);
+        }
+      }
+      const failed = v.checks.filter((c) => !c.passed).map((c) => c.name);
+      o = { accepted: v.live, reason: v.live ? 'live' : failed.join('+'), score: v.score };
+    } catch (e) {
+      if (!(e instanceof AppError)) throw e;
+      o = { accepted: false, reason: e.code.replace(/^ERR_LIVENESS_/, ''), score: null };
+    }
+    outcomes.push({ kind, ...o, ms: performance.now() - t0 });
+  }
+
+  for (let i = 0; i < heads.length; i++) {
+    const { head } = heads[i]!;
+    const actions = randomActions(rand);
+    await judge('bona_fide', await sequence(head, actions, '3d'), actions);
+    // Head turns only (the parallax test's own material): what a 3-D head must always pass.
+    const turns = randomActions(rand).filter(
+      (a) => a === 'turn_left' || a === 'turn_right' || a === 'look_up',
+    );
+    await judge('bona_fide_turns', await sequence(head, turns, '3d'), turns);
+    await judge('planar', await sequence(head, actions, 'planar'), actions);
+    await judge('replay', await sequence(head, otherActions(actions, rand), '3d'), actions);
+    const other = heads[(i + 1) % heads.length]!.head;
+    const a = await sequence(head, actions, '3d');
+    const b = await sequence(other, actions, '3d');
+    if (a.length === b.length && other !== head) {
+      const half = Math.floor(a.length / 2);
+      await judge('swap', [...a.slice(0, half), ...b.slice(half)], actions);
+    }
+  }
+
+  // The anti-spoofing stills (stored turned 90°: upright them as a camera app would).
+  for (const file of ['image_F1.jpg', 'image_F2.jpg', 'image_T1.jpg']) {
+    const rel = `anti_spoofing/silent_face/${file}`;
+    if (!existsSync(path.join(SHARED_DATA, rel))) continue;
+    let upright: Buffer | null = null;
+    let head: Head | null = null;
+    for (const angle of [0, 90, 270]) {
+      const buf = await sharp(readShared(rel)).rotate(angle).jpeg({ quality: 92 }).toBuffer();
+      try {
+        head = await makeHead(models, buf);
+        upright = buf;
+        break;
+      } catch {}
+    }
+    if (!upright || !head) {
+      outcomes.push({ kind: 'still', accepted: false, reason: 'NO_FACE', score: null, ms: 0 });
+      continue;
+    }
+    const actions = randomActions(rand);
+    const img = await decodeImage(upright, { maxSide: 640 });
+    const still: Frame[] = [];
+    for (const { t } of script(actions)) {
+      still.push({
+        image: await toJpeg(Uint8Array.from(img.data), img.width, img.height),
+        t: 1_700_000_000_000 + t,
+      });
+    }
+    await judge('still', still, actions);
+    await judge('still_planar', await sequence(head, actions, 'planar'), actions);
+  }
+
+  const kinds: Kind[] = ['bona_fide', 'bona_fide_turns', 'planar', 'replay', 'swap', 'still', 'still_planar'];
+  console.log(`Identities: ${heads.map((h) => h.name).join(', ')}\n`);
+  console.log(
+    '| presentation | n | accepted as live | rejected | error rate | rejection reasons | median ms |',
+  );
+  console.log('|---|---:|---:|---:|---:|---|---:|');
+  for (const k of kinds) {
+    const rows = outcomes.filter((o) => o.kind === k);
+    const acc = rows.filter((o) => o.accepted).length;
+    const rej = rows.length - acc;
+    const reasons = new Map<string, number>();
+    for (const o of rows.filter((r) => !r.accepted)) reasons.set(o.reason, (reasons.get(o.reason) ?? 0) + 1);
+    const rate = k.startsWith('bona_fide')
+      ? `BPCER ${pct(rej, rows.length)}`
+      : `APCER ${pct(acc, rows.length)}`;
+    console.log(
+      `| ${k} | ${rows.length} | ${acc} | ${rej} | ${rate} | ${[...reasons].map(([r, n]) => `${r}×${n}`).join(', ') || '—'} | ${Math.round(median(rows.map((o) => o.ms)))} |`,
+    );
+  }
+  console.log('\n| action (bona fide) | asked | seen | rate |\n|---|---:|---:|---:|');
+  for (const [a, c] of [...perAction].sort())
+    console.log(`| ${a} | ${c.asked} | ${c.seen} | ${pct(c.seen, c.asked)} |`);
+  const attacks = outcomes.filter((o) => !o.kind.startsWith('bona_fide'));
+  const worst = Math.max(
+    ...kinds
+      .filter((k) => !k.startsWith('bona_fide'))
+      .map((k) => {
+        const r = outcomes.filter((o) => o.kind === k);
+        return r.length ? r.filter((o) => o.accepted).length / r.length : 0;
+      }),
+  );
+  console.log(
+    `\nAll attacks: APCER ${pct(attacks.filter((o) => o.accepted).length, attacks.length)} (n=${attacks.length}); worst attack type APCER ${(100 * worst).toFixed(1)} %`,
+  );
+  const bona = outcomes.filter((o) => o.kind.startsWith('bona_fide'));
+  console.log(
+    `Bona fide: BPCER ${pct(bona.filter((o) => !o.accepted).length, bona.length)} (n=${bona.length}); scores ${bona.map((o) => o.score ?? '—').join(', ')}`,
+  );
+}
