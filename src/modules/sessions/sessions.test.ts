@@ -189,6 +189,48 @@ describe('verification sessions end to end through HTTP', () => {
     assert.equal(bad.json().code, 'ERR_CAPTURE_TOKEN');
   });
 
+  test('the capture page runs liveness with its token: challenge, then frames checked at once', async () => {
+    const created = (await create({ reference_id: 'cap-live', checks: ['liveness'] })).json();
+    const token = created.capture_url.split('/').pop();
+    const c = await t.app.inject({ method: 'POST', url: `/v1/capture/${token}/liveness` });
+    assert.equal(c.statusCode, 201, c.body);
+    assert.match(c.json().id, /^lvc_/);
+    assert.ok(c.json().actions.length >= 2);
+    const frames = (challengeId: string, n: number) => {
+      const boundary = '----live';
+      const parts = [
+        `--${boundary}\r\nContent-Disposition: form-data; name="challenge_id"\r\n\r\n${challengeId}\r\n`,
+      ];
+      for (let i = 0; i < n; i++)
+        parts.push(
+          `--${boundary}\r\nContent-Disposition: form-data; name="frames"; filename="f${i}.jpg"\r\nContent-Type: image/jpeg\r\n\r\nx\r\n`,
+        );
+      parts.push(
+        `--${boundary}\r\nContent-Disposition: form-data; name="timestamps"\r\n\r\n${[...Array(n).keys()].map((i) => i * 100).join(',')}\r\n--${boundary}--\r\n`,
+      );
+      return {
+        payload: parts.join(''),
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+      };
+    };
+    const few = frames(c.json().id, 3);
+    const r1 = await t.app.inject({ method: 'POST', url: `/v1/capture/${token}/liveness`, ...few });
+    assert.equal(r1.statusCode, 400);
+    assert.equal(r1.json().code, 'ERR_LIVENESS_FRAMES_COUNT');
+    const wrong = frames(`lvc_${'a'.repeat(20)}`, 6);
+    const r2 = await t.app.inject({ method: 'POST', url: `/v1/capture/${token}/liveness`, ...wrong });
+    assert.equal(r2.statusCode, 409);
+    assert.equal(r2.json().code, 'ERR_LIVENESS_CHALLENGE_MISMATCH');
+    // Only the issued challenge counts as nothing uploaded yet: submit is refused.
+    const sub = await t.app.inject({ method: 'POST', url: `/v1/capture/${token}/submit` });
+    assert.equal(sub.json().code, 'ERR_SESSION_INCOMPLETE');
+    // A session that did not ask for liveness refuses a challenge.
+    const face = (await create({ reference_id: 'no-live', checks: ['face'] })).json();
+    const no = await t.app.inject({ method: 'POST', url: `/v1/sessions/${face.id}/liveness`, headers: auth });
+    assert.equal(no.statusCode, 409);
+    assert.equal(no.json().code, 'ERR_UPLOAD_NOT_REQUESTED');
+  });
+
   test('list paginates with a cursor and filters by status; a bad cursor is a 400', async () => {
     const seen = new Set<string>();
     let cursor: string | null = null;
