@@ -3,6 +3,7 @@ import type { Db } from '../db/client.ts';
 import type { Clock } from '../lib/clock.ts';
 import { sha256Hex } from '../lib/hash.ts';
 import { newId } from '../lib/ids.ts';
+import { recordUsage } from '../modules/metering/metering.ts';
 
 /**
  * Metering at the HTTP edge. A route declares `config: { billable: '<kind>' }`; every response of
@@ -48,33 +49,9 @@ export interface UsageEventInput {
   at: Date;
 }
 
-type RecordUsage = (db: Db, e: UsageEventInput) => Promise<{ recorded: boolean }>;
-let meteringModule: Promise<RecordUsage | null> | undefined;
-
-/** The billing engineer's `recordUsage` (src/modules/metering) when present, else the same SQL. */
-function loadRecordUsage(): Promise<RecordUsage | null> {
-  meteringModule ??= (async () => {
-    try {
-      const p = '../modules/metering/metering.ts';
-      const mod = (await import(p)) as { recordUsage?: RecordUsage };
-      return typeof mod.recordUsage === 'function' ? mod.recordUsage : null;
-    } catch {
-      return null;
-    }
-  })();
-  return meteringModule;
-}
-
 /** Writes one usage event (idempotent on `requestId`); pass the transaction of the result it bills. */
-export async function recordUsageEvent(db: Db, e: UsageEventInput): Promise<{ recorded: boolean }> {
-  const record = await loadRecordUsage();
-  if (record) return record(db, e);
-  const rows = await db.query(
-    `INSERT INTO usage_events (request_id, customer_id, api_key_id, kind, at) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (request_id) DO NOTHING RETURNING id`,
-    [e.requestId, e.customerId, e.apiKeyId ?? null, e.kind, e.at],
-  );
-  return { recorded: rows.length === 1 };
+export function recordUsageEvent(db: Db, e: UsageEventInput): Promise<{ recorded: boolean }> {
+  return recordUsage(db, e);
 }
 
 /** Usage event id for a request: stable across retries with the same Idempotency-Key. */
