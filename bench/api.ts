@@ -1,14 +1,20 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { loadFaceModels } from '../src/ekyc/face/models.ts';
+import type { Action } from '../src/ekyc/liveness/engine.ts';
 import { publicApiOf } from '../src/modules/sessions/sessions.routes.ts';
 import { multipartFile, SHARED_DATA } from '../src/modules/sessions/test-helpers.ts';
 import { createTestApp } from '../test/app.ts';
+import { photograph, randomPerson, renderCard } from '../test/fixtures/cards/render.ts';
+import { makeHead, renderHead, script, toJpeg } from '../test/fixtures/faces/render.ts';
 
 /**
  * `npm run bench -- api [requests] [concurrency]`: the public API over real HTTP on loopback
  * (PGlite, in-process): a cheap authenticated read (GET /v1/sessions/{id}, not billable), a
  * billable single call (POST /v1/chip/verify, NL specimen chip) and full face sessions (front +
- * selfie + submit + processing), plus 50 concurrent sessions. Prints req/s and p50/p95/p99.
+ * selfie + submit + processing), plus 50 concurrent sessions, and complete sessions (synthetic
+ * chip CCCD front + back, selfie, liveness challenge + 3-D head frames, submit, processing).
+ * Prints req/s and p50/p95/p99.
  */
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -120,6 +126,62 @@ export async function run(args: string[]) {
     }),
   );
   add('full face session (front + selfie + submit + decide)', await load(20, 4, fullSession));
+
+  // Complete sessions: document front+back + selfie + liveness. The head's poses are rendered once;
+  // every session gets freshly noised JPEGs (the engine refuses frames it has already seen).
+  const person = randomPerson(199, 'cccd_chip');
+  const cardFront = (await photograph(await renderCard(person, 'cccd_chip', 'front'), 'moderate', 1)).image;
+  const cardBack = (await photograph(await renderCard(person, 'cccd_chip', 'back'), 'moderate', 2)).image;
+  const holderSelfie = face('face_recognition_examples/knn_examples/train/obama/obama2.jpg');
+  const head = await makeHead(
+    await loadFaceModels(),
+    face('face_recognition_examples/knn_examples/train/obama/obama.jpg'),
+  );
+  const actions: Action[] = ['turn_left', 'look_up'];
+  const poses = script(actions).map(({ t, pose }) => ({ t, rgb: renderHead(head, pose) }));
+  const completeSession = async () => {
+    const r = await fetch(`${base}/v1/sessions`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ reference_id: 'bench-full', checks: ['document', 'face', 'liveness'] }),
+    });
+    const id = ((await r.json()) as { id: string }).id;
+    for (const [slot, file] of [
+      ['documents/front', cardFront],
+      ['documents/back', cardBack],
+      ['selfie', holderSelfie],
+    ] as const) {
+      if (!(await put(id, slot, file))) return false;
+    }
+    const c = await fetch(`${base}/v1/sessions/${id}/liveness`, { method: 'POST', headers: auth });
+    const challengeId = ((await c.json()) as { id: string }).id;
+    // The challenge's actions are drawn at random; pin them to the rendered ones.
+    await t.db.query('UPDATE liveness_challenges SET actions = $2::jsonb WHERE id = $1', [
+      challengeId,
+      JSON.stringify(actions),
+    ]);
+    const form = new FormData();
+    form.append('challenge_id', challengeId);
+    for (const p of poses) {
+      const jpeg = await toJpeg(Uint8Array.from(p.rgb), head.img.width, head.img.height);
+      form.append('frames', new Blob([new Uint8Array(jpeg)], { type: 'image/jpeg' }), 'f.jpg');
+    }
+    form.append('timestamps', JSON.stringify(poses.map((p) => 1_700_000_000_000 + p.t)));
+    const v = await fetch(`${base}/v1/sessions/${id}/liveness`, {
+      method: 'POST',
+      headers: auth,
+      body: form,
+    });
+    await v.arrayBuffer();
+    if (!v.ok) return false;
+    const s = await fetch(`${base}/v1/sessions/${id}/submit`, { method: 'POST', headers: auth });
+    await s.arrayBuffer();
+    await publicApiOf(t.ctx).sessions.process(id);
+    const g = await fetch(`${base}/v1/sessions/${id}`, { headers: auth });
+    return ((await g.json()) as { status: string }).status === 'approved';
+  };
+  await completeSession();
+  add('complete session (front + back + selfie + liveness + decide)', await load(6, 2, completeSession));
   add('50 concurrent full face sessions', await load(50, 50, fullSession));
   console.table(rows);
   const [u] = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM usage_events');
