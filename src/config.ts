@@ -15,6 +15,11 @@ export interface Config {
   cookieSecure: boolean;
   sessionTtlHours: number;
   apiKeyGraceHours: number;
+  /** Public API rate limit per customer: sustained requests per second and burst (token bucket, per process). */
+  rateLimitRps: number;
+  rateLimitBurst: number;
+  /** An `Idempotency-Key` left in progress by a killed process is taken over after this long. */
+  idempotencyStaleMs: number;
   loginMaxFailures: number;
   loginWindowMinutes: number;
   seedDemoData: boolean;
@@ -158,6 +163,9 @@ export function loadConfig(env: Env = process.env): Config {
     cookieSecure: bool(env, 'COOKIE_SECURE', environment === 'production'),
     sessionTtlHours: int(env, 'SESSION_TTL_HOURS', 12, 1, 24 * 30),
     apiKeyGraceHours: int(env, 'API_KEY_GRACE_HOURS', 24, 0, 24 * 90),
+    rateLimitRps: int(env, 'EKYC_RATE_LIMIT_RPS', 50, 1, 100_000),
+    rateLimitBurst: int(env, 'EKYC_RATE_LIMIT_BURST', 250, 1, 1_000_000),
+    idempotencyStaleMs: int(env, 'EKYC_IDEMPOTENCY_STALE_MS', 120_000, 0, 24 * 3_600_000),
     loginMaxFailures: int(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
     loginWindowMinutes: int(env, 'LOGIN_WINDOW_MINUTES', 15, 1, 24 * 60),
     seedDemoData: bool(env, 'EKYC_DEMO_DATA', environment !== 'production'),

@@ -1,8 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import pg from 'pg';
 import { type Database, openPglite, openPostgres } from '../src/db/client.ts';
-import { migrate } from '../src/db/migrate.ts';
+import { migrate, migrationFiles } from '../src/db/migrate.ts';
 
 export type Engine = 'pglite' | 'postgres';
 
@@ -25,13 +28,35 @@ function postgresAvailable(): Promise<boolean> {
   return postgresUp;
 }
 
+/**
+ * A migrated PGlite data directory, dumped once and shared by every test process through a file named
+ * by the migrations' content: starting from it skips initdb and the migrations (about 5× faster).
+ */
+async function pgliteTemplatePath(): Promise<string> {
+  const hash = createHash('sha256');
+  const dir = path.resolve(import.meta.dirname, '../src/db/migrations');
+  for (const f of await migrationFiles()) hash.update(f).update(await readFile(path.join(dir, f)));
+  return path.join(tmpdir(), `ekyc-pglite-template-${hash.digest('hex').slice(0, 16)}.tar`);
+}
+
+async function freshPglite(): Promise<Database> {
+  const template = await pgliteTemplatePath();
+  const dump = await readFile(template).catch(() => null);
+  if (dump) return openPglite(undefined, { loadDataDir: new Blob([dump], { type: 'application/x-tar' }) });
+  const db = await openPglite();
+  await migrate(db);
+  if (db.raw.engine === 'pglite') {
+    const tar = Buffer.from(await (await db.raw.pglite.dumpDataDir('none')).arrayBuffer());
+    const tmp = `${template}.${randomBytes(4).toString('hex')}`;
+    await writeFile(tmp, tar);
+    await rename(tmp, template);
+  }
+  return db;
+}
+
 /** A fresh, migrated database of the given engine; PostgreSQL gets a throwaway database per call. */
 export async function freshDatabase(engine: Engine): Promise<Database> {
-  if (engine === 'pglite') {
-    const db = await openPglite();
-    await migrate(db);
-    return db;
-  }
+  if (engine === 'pglite') return freshPglite();
   const name = `ekyc_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
   await admin.connect();

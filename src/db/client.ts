@@ -23,8 +23,12 @@ export interface Database extends Db {
 const INT8 = 20;
 const NUMERIC = 1700;
 
-export async function openPglite(dataDir?: string): Promise<Database> {
-  const pglite = new PGlite(dataDir, {
+/** `loadDataDir` starts from a dumped data directory (tests reuse one migrated template). */
+export async function openPglite(dataDir?: string, opts: { loadDataDir?: Blob } = {}): Promise<Database> {
+  // One options object: `new PGlite(undefined, options)` ignores the options.
+  const pglite = new PGlite({
+    ...(dataDir ? { dataDir } : {}),
+    ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
     parsers: { [INT8]: (v: string) => Number(v), [NUMERIC]: (v: string) => v },
     serializers: { [pgliteTypes.JSON]: (v: unknown) => JSON.stringify(v) },
   });

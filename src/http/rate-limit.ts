@@ -17,20 +17,6 @@ export interface RateLimitSettings {
   burst: number;
 }
 
-export function rateLimitDefaults(env: NodeJS.ProcessEnv = process.env): RateLimitSettings {
-  const num = (name: string, fallback: number) => {
-    const v = env[name];
-    if (v === undefined || v === '') return fallback;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number`);
-    return n;
-  };
-  return {
-    requestsPerSecond: num('EKYC_RATE_LIMIT_RPS', 50),
-    burst: Math.floor(num('EKYC_RATE_LIMIT_BURST', 250)),
-  };
-}
-
 export function createRateLimiter(deps: { db: Db; clock: Clock; defaults: RateLimitSettings }) {
   const buckets = new Map<string, { tokens: number; at: number }>();
   const overrides = new Map<string, { settings: RateLimitSettings; until: number }>();

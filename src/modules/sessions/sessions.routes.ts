@@ -4,7 +4,7 @@ import { actorOf, currentScope } from '../../http/auth.ts';
 import { installBillable } from '../../http/billable.ts';
 import type { AppContext } from '../../http/context.ts';
 import { createIdempotency, type Idempotency } from '../../http/idempotency.ts';
-import { createRateLimiter, type RateLimiter, rateLimitDefaults } from '../../http/rate-limit.ts';
+import { createRateLimiter, type RateLimiter } from '../../http/rate-limit.ts';
 import { errorResponses, idParam } from '../../http/schemas.ts';
 import { sha256Hex } from '../../lib/hash.ts';
 import { customerScopeSql } from '../accounts/scope.ts';
@@ -173,15 +173,12 @@ const chipBody = {
 export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
   const { db, clock } = ctx;
   // HTTP behaviour of every /v1 route registered after this module: metering, rate limit, idempotency.
-  // A key left in progress by a killed process is taken over after this long (default 2 min).
-  const staleRaw = process.env.EKYC_IDEMPOTENCY_STALE_MS;
-  const staleMs = staleRaw ? Number(staleRaw) : Number.NaN;
-  const idempotency = createIdempotency({
+  const idempotency = createIdempotency({ db, clock, staleMs: ctx.config.idempotencyStaleMs });
+  const rateLimiter = createRateLimiter({
     db,
     clock,
-    ...(Number.isFinite(staleMs) && staleMs >= 0 ? { staleMs } : {}),
+    defaults: { requestsPerSecond: ctx.config.rateLimitRps, burst: ctx.config.rateLimitBurst },
   });
-  const rateLimiter = createRateLimiter({ db, clock, defaults: rateLimitDefaults() });
   installBillable(app, { db, clock });
   idempotency.install(app);
   const rate = rateLimiter.hook();
