@@ -15,6 +15,10 @@ export interface Config {
   cookieSecure: boolean;
   sessionTtlHours: number;
   apiKeyGraceHours: number;
+  /** VAT added to invoices, in whole percent (Vietnam: 10, or 8 while the reduced rate applies). */
+  billingVatPercent: number;
+  /** Days a draft invoice waits for review before it finalizes on its own. */
+  billingReviewDays: number;
   /** Public API rate limit per customer: sustained requests per second and burst (token bucket, per process). */
   rateLimitRps: number;
   rateLimitBurst: number;
@@ -163,6 +167,8 @@ export function loadConfig(env: Env = process.env): Config {
     cookieSecure: bool(env, 'COOKIE_SECURE', environment === 'production'),
     sessionTtlHours: int(env, 'SESSION_TTL_HOURS', 12, 1, 24 * 30),
     apiKeyGraceHours: int(env, 'API_KEY_GRACE_HOURS', 24, 0, 24 * 90),
+    billingVatPercent: int(env, 'BILLING_VAT_PERCENT', 10, 0, 100),
+    billingReviewDays: int(env, 'BILLING_REVIEW_DAYS', 5, 0, 365),
     rateLimitRps: int(env, 'EKYC_RATE_LIMIT_RPS', 50, 1, 100_000),
     rateLimitBurst: int(env, 'EKYC_RATE_LIMIT_BURST', 250, 1, 1_000_000),
     idempotencyStaleMs: int(env, 'EKYC_IDEMPOTENCY_STALE_MS', 120_000, 0, 24 * 3_600_000),

@@ -22,22 +22,9 @@ import {
 } from './plans.repo.ts';
 import { nextTier, priceGraduated, priceVolume, type Tier, tiersProblem } from './pricing.ts';
 
-/** Billing settings from the environment: `BILLING_VAT_PERCENT` (default 10), `BILLING_REVIEW_DAYS` (default 5). */
-export function billingSettings(env: Record<string, string | undefined> = process.env) {
-  const vat = env.BILLING_VAT_PERCENT ?? '10';
-  const review = env.BILLING_REVIEW_DAYS ?? '5';
-  let vatRateBp: number;
-  try {
-    vatRateBp = percentToBp(Number(vat));
-  } catch {
-    throw new Error(`Invalid configuration: BILLING_VAT_PERCENT must be a percent 0–100, got "${vat}"`);
-  }
-  if (!/^\d{1,3}$/.test(review)) {
-    throw new Error(
-      `Invalid configuration: BILLING_REVIEW_DAYS must be a whole number of days, got "${review}"`,
-    );
-  }
-  return { vatRateBp, reviewDays: Number(review) };
+/** VAT in basis points and the review period, from the validated config. */
+function billingSettings(config: AppContext['config']) {
+  return { vatRateBp: percentToBp(config.billingVatPercent), reviewDays: config.billingReviewDays };
 }
 
 const MONTH = { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$' } as const;
@@ -137,7 +124,7 @@ export async function sendTable(
 }
 
 export async function billingRoutes(app: FastifyInstance, ctx: AppContext) {
-  const settings = billingSettings();
+  const settings = billingSettings(ctx.config);
   const tz = ctx.config.timezone;
   const billing = createBillingService({
     db: ctx.db,
@@ -801,7 +788,7 @@ export function billingJobs(ctx: AppContext) {
   const billing = createBillingService({
     db: ctx.db,
     clock: ctx.clock,
-    options: { ...billingSettings(), timezone: tz },
+    options: { ...billingSettings(ctx.config), timezone: tz },
   });
   const system = { type: 'system' as const, id: null };
   return [
