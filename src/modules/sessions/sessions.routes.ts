@@ -6,14 +6,22 @@ import type { AppContext } from '../../http/context.ts';
 import { createIdempotency, type Idempotency } from '../../http/idempotency.ts';
 import { createRateLimiter, type RateLimiter } from '../../http/rate-limit.ts';
 import { errorResponses, idParam } from '../../http/schemas.ts';
+import { envelopeFor } from '../../lib/crypto/keys.ts';
 import { sha256Hex } from '../../lib/hash.ts';
 import { customerScopeSql } from '../accounts/scope.ts';
 import { decisionRoutes } from '../decisions/decisions.routes.ts';
 import { parseTimestamps } from '../liveness/liveness.routes.ts';
+import { privacyServiceFor } from '../privacy/privacy.routes.ts';
 import { webhookRoutes } from '../webhooks/webhooks.routes.ts';
 import { createWebhookService, type WebhookService } from '../webhooks/webhooks.service.ts';
 import { createEngines } from './engines.ts';
-import { createSessionService, type SessionService, type Slot, sessionError } from './sessions.service.ts';
+import {
+  createSessionService,
+  type SessionConsent,
+  type SessionService,
+  type Slot,
+  sessionError,
+} from './sessions.service.ts';
 
 export interface PublicApi {
   sessions: SessionService;
@@ -151,6 +159,40 @@ const createdSchema = {
 } as const;
 
 const sessionParams = idParam('id', 'ses');
+const consentProperties = {
+  text_version: {
+    type: 'string',
+    pattern: '^[\\w.:-]{1,64}$',
+    description: 'Version label of the consent text the applicant was shown',
+    examples: ['mobifone-ekyc-2026-01'],
+  },
+  purpose: {
+    type: 'string',
+    pattern: '^[a-zA-Z0-9_.-]{1,64}$',
+    default: 'ekyc_verification',
+    description: 'What the applicant agreed to',
+  },
+  text: {
+    type: 'string',
+    minLength: 1,
+    maxLength: 20_000,
+    description: 'The text shown, if at hand: only its SHA-256 is kept',
+  },
+} as const;
+const consentSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['text_version'],
+  properties: consentProperties,
+} as const;
+const consentRecordedSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', examples: ['cns_0a1b2c3d4e5f6g7h8j9k'] },
+    session_id: { type: 'string' },
+    granted_at: { type: 'string', format: 'date-time' },
+  },
+} as const;
 const tokenParams = {
   type: 'object',
   properties: { token: { type: 'string', pattern: '^cap_[A-Za-z0-9_-]{20,64}$' } },
@@ -209,11 +251,14 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
       else void webhooks.deliverDue().catch(() => {});
     },
   });
+  const privacy = await privacyServiceFor(ctx);
   const sessions = createSessionService({
     db,
     clock,
     engines,
     webhooks,
+    envelope: await envelopeFor(ctx),
+    recordConsent: (input, tx) => privacy.recordConsent(input, tx),
     publicUrl: ctx.config.publicUrl,
     enqueueProcessing: async (id) => {
       if (ctx.queue) await ctx.queue.send('sessions-process', { id }, { singletonKey: id });
@@ -233,6 +278,7 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
       redirect_url?: string;
       locale?: string;
       id_number?: string;
+      consent?: SessionConsent;
     };
   }>(
     '/v1/sessions',
@@ -268,6 +314,17 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
               pattern: '^[0-9]{9,12}$',
               description:
                 'ID number declared by the integrator (used for the duplicate-face rule when no document/chip gives one)',
+            },
+            consent: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['text_version'],
+              description:
+                "The applicant's consent collected by the integrator's own app (Decree 13/2023): recorded with the session, with `ip` the applicant's address if known",
+              properties: {
+                ...consentProperties,
+                ip: { type: 'string', anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }] },
+              },
             },
           },
           examples: [{ reference_id: 'loan-2026-0001', checks: ['face'], locale: 'vi' }],
@@ -583,6 +640,50 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
     },
   );
 
+  app.post<{ Params: { id: string }; Body: SessionConsent }>(
+    '/v1/sessions/:id/consent',
+    {
+      ...v1,
+      schema: {
+        tags: ['sessions'],
+        summary: "Record the applicant's consent (text version, time; `ip` if known) for an open session",
+        security: sec,
+        params: sessionParams,
+        body: {
+          ...consentSchema,
+          properties: {
+            ...consentProperties,
+            ip: { type: 'string', anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }] },
+          },
+        },
+        response: { 201: consentRecordedSchema, ...errorResponses(400, 401, 404, 409, 429) },
+      },
+    },
+    async (req, reply) =>
+      reply.code(201).send(await sessions.consent(client(req).customerId, req.params.id, req.body)),
+  );
+
+  app.post<{ Params: { token: string }; Body: Omit<SessionConsent, 'ip'> }>(
+    '/v1/capture/:token/consent',
+    {
+      schema: {
+        tags: ['capture'],
+        summary: "The capture page's consent step: records the text version, the time and the applicant's IP",
+        params: tokenParams,
+        body: consentSchema,
+        response: { 201: consentRecordedSchema, ...errorResponses(400, 401, 409) },
+      },
+    },
+    async (req, reply) => {
+      const s = await sessions.fromCaptureToken(req.params.token);
+      const { text_version, purpose, text } = req.body;
+      const c: SessionConsent = { text_version, ip: req.ip };
+      if (purpose !== undefined) c.purpose = purpose;
+      if (text !== undefined) c.text = text;
+      return reply.code(201).send(await sessions.consent(s.customer_id, s.id, c));
+    },
+  );
+
   app.post<{ Params: { id: string } }>(
     '/v1/sessions/:id/submit',
     {
@@ -691,7 +792,7 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
         status: string;
         checks: string[];
         reasons: Array<{ code: string }>;
-        result: { scores?: object } | null;
+        result: unknown;
         rule_version: number | null;
         created_at: Date;
       }>(
@@ -700,16 +801,18 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
         params as string[],
       );
       return {
-        items: rows.map((r) => ({
-          id: r.id,
-          customer_id: r.customer_id,
-          status: r.status,
-          checks: r.checks,
-          reason_codes: r.reasons.map((x) => x.code),
-          scores: r.result?.scores ?? {},
-          rule_version: r.rule_version,
-          created_at: new Date(r.created_at).toISOString(),
-        })),
+        items: await Promise.all(
+          rows.map(async (r) => ({
+            id: r.id,
+            customer_id: r.customer_id,
+            status: r.status,
+            checks: r.checks,
+            reason_codes: r.reasons.map((x) => x.code),
+            scores: await sessions.scoresOf(r),
+            rule_version: r.rule_version,
+            created_at: new Date(r.created_at).toISOString(),
+          })),
+        ),
       };
     },
   );

@@ -4,12 +4,15 @@ import type { DocumentReadResult } from '../../ekyc/document/reader.ts';
 import { decodeImage } from '../../ekyc/image.ts';
 import { CHECK_USAGE_KIND, recordUsageEvent } from '../../http/billable.ts';
 import { AppError, defineErrors } from '../../http/errors.ts';
+import { inputError } from '../../http/input.ts';
 import type { Clock } from '../../lib/clock.ts';
+import { CryptoError, type Envelope, isSealed } from '../../lib/crypto/envelope.ts';
 import { sha256Hex } from '../../lib/hash.ts';
 import { newId, randomToken } from '../../lib/ids.ts';
 import { type Actor, recordAudit } from '../audit/audit.ts';
 import { type CheckName, type DecisionInput, decide, type Reason } from '../decisions/decide.ts';
 import { currentRules, rulesVersion } from '../decisions/decisions.repo.ts';
+import type { ConsentInput } from '../privacy/privacy.service.ts';
 import type { WebhookService } from '../webhooks/webhooks.service.ts';
 import type { AnalyzedFace, Engines, Frame } from './engines.ts';
 
@@ -96,17 +99,69 @@ export interface SessionResult {
 
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 
+/** What the applicant agreed to, as sent with the session or by the capture page's consent step. */
+export interface SessionConsent {
+  text_version: string;
+  purpose?: string;
+  text?: string;
+  ip?: string | null;
+}
+
+/** A JSON value sealed under the customer's data key, as kept in a jsonb column. */
+interface SealedJson {
+  sealed: string;
+}
+const isSealedJson = (v: unknown): v is SealedJson =>
+  typeof v === 'object' && v !== null && typeof (v as { sealed?: unknown }).sealed === 'string';
+
+/**
+ * Encryption contexts (bound as associated data): a ciphertext copied to another session or slot
+ * does not open.
+ */
+const uploadContext = (sessionId: string, slot: string) => `upload:${sessionId}/${slot}`;
+const resultContext = (sessionId: string) => `session-result:${sessionId}`;
+const declaredContext = (sessionId: string) => `session-declared:${sessionId}`;
+
+/** The data key id named in a sealed `session_uploads.content` (SQL; NULL for an empty or older row). */
+const UPLOAD_KEY_ID_SQL = `CASE WHEN length(u.content) > 5 AND substring(u.content from 1 for 4) = '\\x454b4531'::bytea
+  THEN convert_from(substring(u.content from 6 for get_byte(u.content, 4)), 'UTF8') END`;
+
 export function createSessionService(deps: {
   db: Db;
   clock: Clock;
   engines: Engines;
   webhooks: WebhookService;
+  /** Seals uploads, extracted data and declared data under the customer's data key. */
+  envelope: Envelope;
+  /** Records the applicant's consent in the caller's transaction (the privacy module's). */
+  recordConsent: (input: ConsentInput, tx: Db) => Promise<string>;
   publicUrl: string;
   /** Starts processing in the background (the job queue); without it, processing runs in-process. */
   enqueueProcessing?: (sessionId: string) => Promise<void>;
 }) {
-  const { db, clock, engines, webhooks } = deps;
+  const { db, clock, engines, webhooks, envelope } = deps;
   const inflight = new Map<string, Promise<void>>();
+
+  async function sealJson(customerId: string, context: string, value: unknown): Promise<SealedJson> {
+    const sealed = await envelope.seal(customerId, context, Buffer.from(JSON.stringify(value), 'utf8'));
+    return { sealed: sealed.toString('base64') };
+  }
+
+  async function openJson<T>(context: string, stored: unknown): Promise<T> {
+    if (!isSealedJson(stored)) return stored as T; // written before encryption at rest
+    const plain = await envelope.open(context, Buffer.from(stored.sealed, 'base64'));
+    return JSON.parse(plain.toString('utf8')) as T;
+  }
+
+  const readResult = (row: SessionRow) =>
+    row.result === null ? Promise.resolve(null) : openJson<SessionResult>(resultContext(row.id), row.result);
+  const readDeclared = async (row: SessionRow) =>
+    (await openJson<SessionRow['declared'] | null>(declaredContext(row.id), row.declared)) ?? {};
+
+  async function openUpload(sessionId: string, slot: string, stored: Uint8Array): Promise<Buffer> {
+    const buf = Buffer.from(stored);
+    return isSealed(buf) ? envelope.open(uploadContext(sessionId, slot), buf) : buf;
+  }
 
   async function get(customerId: string, id: string): Promise<SessionRow> {
     const [row] = await db.query<SessionRow>(
@@ -123,10 +178,16 @@ export function createSessionService(deps: {
 
   async function view(row: SessionRow) {
     const ttl = await ttlMinutes(row.customer_id);
-    const uploads = await db.query<{ slot: string; created_at: Date }>(
-      'SELECT slot, created_at FROM session_uploads WHERE session_id = $1 ORDER BY slot',
+    // Each upload's data key, read from the ciphertext's header without fetching the image into JS:
+    // a destroyed key (crypto-shredding) means the session's data is gone for good.
+    const uploads = await db.query<{ slot: string; created_at: Date; key_status: string | null }>(
+      `SELECT u.slot, u.created_at, k.status AS key_status FROM session_uploads u
+         LEFT JOIN data_keys k ON k.id = ${UPLOAD_KEY_ID_SQL}
+        WHERE u.session_id = $1 ORDER BY u.slot`,
       [row.id],
     );
+    if (uploads.some((u) => u.key_status === 'destroyed')) throw inputError('ERR_DATA_ERASED');
+    const result = await readResult(row);
     return {
       id: row.id,
       reference_id: row.reference_id,
@@ -144,9 +205,9 @@ export function createSessionService(deps: {
       uploads: uploads.map((u) => ({ slot: u.slot, uploaded_at: iso(u.created_at) })),
       decision: row.rule_version === null ? null : { rule_version: row.rule_version, reasons: row.reasons },
       reason_codes: row.reasons.map((r) => r.code),
-      scores: row.result?.scores ?? {},
-      extracted: row.result?.extracted ?? {},
-      evidence: row.result?.evidence ?? [],
+      scores: result?.scores ?? {},
+      extracted: result?.extracted ?? {},
+      evidence: result?.evidence ?? [],
       review: row.review,
       erased: row.erased_at !== null,
     };
@@ -163,13 +224,27 @@ export function createSessionService(deps: {
     );
   }
 
-  async function putSlot(tx: Db, id: string, slot: Slot, content: Buffer, contentType: string, meta: object) {
+  /** Seals the bytes under the customer's data key (outside any transaction: it may create the key). */
+  async function sealUpload(customerId: string, id: string, slot: Slot, content: Buffer): Promise<Buffer> {
+    return content.length === 0 ? content : envelope.seal(customerId, uploadContext(id, slot), content);
+  }
+
+  /** `sealed`: from `sealUpload`; `plainSha256`: the plaintext's digest (export, dedup). */
+  async function putSlot(
+    tx: Db,
+    id: string,
+    slot: Slot,
+    sealed: Buffer,
+    plainSha256: string,
+    contentType: string,
+    meta: object,
+  ) {
     await tx.query(
       `INSERT INTO session_uploads (session_id, slot, content, content_type, sha256, meta, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (session_id, slot) DO UPDATE SET content = EXCLUDED.content, content_type = EXCLUDED.content_type,
          sha256 = EXCLUDED.sha256, meta = EXCLUDED.meta, created_at = EXCLUDED.created_at`,
-      [id, slot, content, contentType, sha256Hex(content), JSON.stringify(meta), clock.now()],
+      [id, slot, sealed, contentType, plainSha256, JSON.stringify(meta), clock.now()],
     );
   }
 
@@ -229,6 +304,21 @@ export function createSessionService(deps: {
     });
   }
 
+  /** Records the applicant's consent to this session in `tx` (text version, time, IP). */
+  function consentIn(tx: Db, customerId: string, sessionId: string, c: SessionConsent) {
+    return deps.recordConsent(
+      {
+        customerId,
+        sessionId,
+        purpose: c.purpose ?? 'ekyc_verification',
+        textVersion: c.text_version,
+        ...(c.text !== undefined ? { text: c.text } : {}),
+        ip: c.ip ?? null,
+      },
+      tx,
+    );
+  }
+
   const service = {
     async create(
       client: { customerId: string; keyId: string | null },
@@ -238,6 +328,7 @@ export function createSessionService(deps: {
         redirect_url?: string;
         locale?: string;
         id_number?: string;
+        consent?: SessionConsent;
       },
     ) {
       const checks = [...new Set(input.checks)];
@@ -249,6 +340,9 @@ export function createSessionService(deps: {
       const now = clock.now();
       const id = newId('ses');
       const token = `cap_${randomToken(24)}`;
+      const declared = input.id_number
+        ? await sealJson(client.customerId, declaredContext(id), { id_number: input.id_number })
+        : {};
       await db.transaction(async (tx) => {
         await tx.query(
           `INSERT INTO verification_sessions (id, customer_id, api_key_id, reference_id, checks, status, locale, redirect_url,
@@ -262,12 +356,13 @@ export function createSessionService(deps: {
             JSON.stringify(checks),
             input.locale ?? 'vi',
             input.redirect_url ?? null,
-            JSON.stringify(input.id_number ? { id_number: input.id_number } : {}),
+            JSON.stringify(declared),
             sha256Hex(token),
             new Date(now.getTime() + CAPTURE_TTL_MS),
             now,
           ],
         );
+        if (input.consent) await consentIn(tx, client.customerId, id, input.consent);
       });
       return {
         id,
@@ -293,6 +388,30 @@ export function createSessionService(deps: {
         throw sessionError('ERR_CAPTURE_TOKEN');
       }
       return row;
+    },
+
+    /** The capture page's consent step (or an integrator's own): recorded against an open session. */
+    async consent(customerId: string, id: string, c: SessionConsent) {
+      const s = await openSession(customerId, id);
+      const consentId = await db.transaction(async (tx) => {
+        const cid = await consentIn(tx, customerId, s.id, c);
+        await tx.query('UPDATE verification_sessions SET last_activity_at = $2 WHERE id = $1', [
+          s.id,
+          clock.now(),
+        ]);
+        return cid;
+      });
+      return { id: consentId, session_id: s.id, granted_at: clock.now().toISOString() };
+    },
+
+    /** Scores for the back-office queue; a shredded customer's sessions simply show none. */
+    async scoresOf(row: { id: string; result: unknown }): Promise<Record<string, unknown>> {
+      try {
+        return (await readResult(row as SessionRow))?.scores ?? {};
+      } catch (e) {
+        if (e instanceof CryptoError && e.reason === 'shredded') return {};
+        throw e;
+      }
     },
 
     async status(customerId: string, id: string) {
@@ -372,8 +491,9 @@ export function createSessionService(deps: {
           throw e;
         }
       }
+      const sealed = await sealUpload(customerId, id, slot, content);
       await db.transaction(async (tx) => {
-        await putSlot(tx, id, slot, content, contentType, meta);
+        await putSlot(tx, id, slot, sealed, sha256Hex(content), contentType, meta);
         await touch(tx, id);
       });
       return view(await get(customerId, id));
@@ -391,7 +511,7 @@ export function createSessionService(deps: {
       const c = await engines.liveness.issue(customerId, s.api_key_id ?? 'session', undefined);
       const meta: LivenessSlotMeta = { challenge_id: c.id, state: 'issued' };
       await db.transaction(async (tx) => {
-        await putSlot(tx, id, 'liveness', Buffer.alloc(0), 'application/octet-stream', meta);
+        await putSlot(tx, id, 'liveness', Buffer.alloc(0), sha256Hex(''), 'application/octet-stream', meta);
         await touch(tx, id);
       });
       return c;
@@ -432,8 +552,10 @@ export function createSessionService(deps: {
         failure = e;
         meta = { challenge_id: challengeId, state: 'failed', error: 'LIVENESS_FACE_CHANGED' };
       }
+      const frame = frames[0]!.image;
+      const sealedFrame = await sealUpload(customerId, id, 'liveness', frame);
       await db.transaction(async (tx) => {
-        await putSlot(tx, id, 'liveness', frames[0]!.image, 'image/jpeg', meta);
+        await putSlot(tx, id, 'liveness', sealedFrame, sha256Hex(frame), 'image/jpeg', meta);
         await touch(tx, id);
       });
       if (failure) throw failure;
@@ -584,7 +706,7 @@ export function createSessionService(deps: {
     );
     if (!up) return;
     try {
-      const f = await engines.face.analyze(Buffer.from(up.content), 'selfie');
+      const f = await engines.face.analyze(await openUpload(s.id, 'selfie', up.content), 'selfie');
       const { id } = await tpl.enroll(s.customer_id, s.subject_ref, f.descriptor);
       await db.query('UPDATE verification_sessions SET face_template_id = $2 WHERE id = $1', [s.id, id]);
     } catch {
@@ -624,7 +746,23 @@ export function createSessionService(deps: {
       'SELECT slot, content, meta FROM session_uploads WHERE session_id = $1',
       [id],
     );
-    const uploads = new Map(rows.map((u) => [u.slot, Buffer.from(u.content)]));
+    let uploads: Map<Slot, Buffer>;
+    let declared: SessionRow['declared'];
+    try {
+      uploads = new Map(
+        await Promise.all(rows.map(async (u) => [u.slot, await openUpload(id, u.slot, u.content)] as const)),
+      );
+      declared = await readDeclared(s);
+    } catch (e) {
+      if (!(e instanceof CryptoError && e.reason === 'shredded')) throw e;
+      // The customer's data keys were destroyed: nothing left to check, and retrying cannot help.
+      await db.query(
+        `UPDATE verification_sessions SET status = 'abandoned', updated_at = $2, completed_at = $2
+          WHERE id = $1 AND status = 'processing'`,
+        [id, clock.now()],
+      );
+      return;
+    }
     const metas = new Map(rows.map((u) => [u.slot, u.meta]));
     const rules = await currentRules(db, s.customer_id);
     const input: DecisionInput = { checks: s.checks };
@@ -790,14 +928,14 @@ export function createSessionService(deps: {
       }
     }
 
-    const idNumber = (result.extracted.id_number as string | undefined) ?? s.declared.id_number;
-    if (!result.extracted.id_number && s.declared.id_number) {
+    const idNumber = (result.extracted.id_number as string | undefined) ?? declared.id_number;
+    if (!result.extracted.id_number && declared.id_number) {
       result.evidence.push({ field: 'id_number', source: 'declared' });
     }
     if (
-      s.declared.id_number &&
+      declared.id_number &&
       typeof result.extracted.id_number === 'string' &&
-      result.extracted.id_number !== s.declared.id_number
+      result.extracted.id_number !== declared.id_number
     ) {
       input.declared_id_mismatch = true;
     }
@@ -814,6 +952,7 @@ export function createSessionService(deps: {
     }
 
     const decision = decide(input, rules.rules);
+    const sealedResult = await sealJson(s.customer_id, resultContext(id), result);
     const now = clock.now();
     const decided = await db.transaction(async (tx) => {
       const rows = await tx.query(
@@ -822,7 +961,7 @@ export function createSessionService(deps: {
         [
           id,
           decision.status,
-          JSON.stringify(result),
+          JSON.stringify(sealedResult),
           JSON.stringify(decision.reasons),
           rules.version,
           subjectRef,
