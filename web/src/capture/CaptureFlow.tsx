@@ -3,6 +3,7 @@ import { LangSwitch } from '../App.tsx';
 import { ApiError, request } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { ErrorBox, Loading } from '../ui.tsx';
+import { Liveness } from './Liveness.tsx';
 import { type Hint, hintFor, measure } from './quality.ts';
 
 /**
@@ -10,7 +11,7 @@ import { type Hint, hintFor, measure } from './quality.ts';
  * consent → card front → card back → selfie → review → upload → done → back to `redirect_url`.
  * Endpoints are the sessions module's token-authenticated capture API under `/v1/capture/<token>`.
  */
-type Step = 'consent' | 'front' | 'back' | 'selfie' | 'review' | 'done';
+type Step = 'consent' | 'front' | 'back' | 'selfie' | 'liveness' | 'review' | 'done';
 const SHOTS = ['front', 'back', 'selfie'] as const;
 type Shot = (typeof SHOTS)[number];
 
@@ -33,11 +34,16 @@ const UPLOAD_PATH: Record<Shot, string> = {
   selfie: 'selfie',
 };
 
-/** Which photos the session's checks need: the card for `document`, a selfie for `face`/`liveness`. */
+/**
+ * Which photos the session's checks need: the card for `document`, its front alone for `face` (the
+ * card portrait is what the selfie is matched against when there is no chip), a selfie for
+ * `face`/`liveness`.
+ */
 function shotsFor(checks: string[] | undefined): Shot[] {
   const c = checks ?? ['document', 'face'];
   const out: Shot[] = [];
   if (c.includes('document')) out.push('front', 'back');
+  else if (c.includes('face') && !c.includes('chip')) out.push('front');
   if (c.includes('face') || c.includes('liveness')) out.push('selfie');
   return out;
 }
@@ -74,9 +80,10 @@ export function CaptureFlow({ token }: { token: string }) {
   }, [step, info, token]);
 
   const needed = shotsFor(info?.checks);
-  const steps: Step[] = ['consent', ...needed, 'review'];
+  const live = info?.checks?.includes('liveness') ?? false;
+  const steps: Step[] = ['consent', ...needed, ...(live ? (['liveness'] as const) : []), 'review'];
   const n = steps.indexOf(step) + 1;
-  const after = (k: Shot): Step => steps[steps.indexOf(k) + 1] ?? 'review';
+  const after = (k: Step): Step => steps[steps.indexOf(k) + 1] ?? 'review';
 
   const submit = async () => {
     setSubmitError(undefined);
@@ -121,6 +128,8 @@ export function CaptureFlow({ token }: { token: string }) {
         }}
       />
     );
+  } else if (step === 'liveness') {
+    body = <Liveness base={base(token)} onDone={() => setStep(after('liveness'))} />;
   } else if (step === 'review') {
     body = (
       <section aria-labelledby="review-h">

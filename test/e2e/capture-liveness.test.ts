@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import sharp from 'sharp';
+import {
+  a11yProblems,
+  type Browser,
+  launchBrowser,
+  type Server,
+  screenshot,
+  startServer,
+} from './harness.ts';
+import { sharedFile, writeY4m } from './media.ts';
+
+/** A face photo centred on a grey background, as one 640×480 camera frame. */
+async function faceScene(photo: string): Promise<Buffer> {
+  return sharp(photo)
+    .resize(640, 480, { fit: 'contain', background: { r: 120, g: 118, b: 112 } })
+    .png()
+    .toBuffer();
+}
+
+/**
+ * Records, in the page, every multipart body sent with fetch: the field names, text values and the
+ * type and size of each file part (Playwright does not expose FormData bodies built from Blobs).
+ */
+const RECORD_FORMS = `(() => {
+  const orig = window.fetch.bind(window);
+  window.__forms = [];
+  window.fetch = (input, init) => {
+    if (init && init.body instanceof FormData) {
+      const parts = [];
+      for (const [name, v] of init.body.entries())
+        parts.push(typeof v === 'string' ? { name, value: v } : { name, type: v.type, size: v.size });
+      window.__forms.push({ url: String(input), parts });
+    }
+    return orig(input, init);
+  };
+})();`;
+
+interface SentForm {
+  url: string;
+  parts: Array<{ name: string; value?: string; type?: string; size?: number }>;
+}
+
+/**
+ * The hosted capture page runs the session's liveness challenge: Chromium's fake camera plays a face,
+ * the page issues the challenge, shows each action's instruction over a progress ring while it
+ * records frames, sends them with their timestamps, then the session is submitted and finishes.
+ */
+describe('hosted capture flow: liveness challenge in Chromium', () => {
+  let server: Server;
+  let browser: Browser;
+  let page: Page;
+  let work: string;
+
+  before(async () => {
+    work = await mkdtemp(path.join(tmpdir(), 'ekyc-liveness-'));
+    const video = path.join(work, 'face.y4m');
+    const scene = await faceScene(sharedFile('faces/faceapi_bbt/amy/amy1.png'));
+    await writeY4m(
+      video,
+      Array.from({ length: 10 }, () => scene),
+    );
+    [server, browser] = await Promise.all([
+      startServer({ jobs: true }),
+      launchBrowser([
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-video-capture=${video}`,
+      ]),
+    ]);
+    page = await browser.newPage();
+    await page.addInitScript(RECORD_FORMS);
+    await page.setViewportSize({ width: 390, height: 844 });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  test('selfie → liveness actions with instructions and a progress ring → frames at ≥ 5 fps → submitted', async () => {
+    const key = server.seed.demoApiKey;
+    assert.ok(key, 'the seed issues a demo API key');
+    const res = await fetch(`${server.url}/v1/sessions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        reference_id: `e2e-live-${Date.now()}`,
+        checks: ['liveness'],
+        redirect_url: 'https://bank.example/done',
+      }),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    const session = (await res.json()) as { id: string; capture_url: string };
+    browser.errors.length = 0;
+
+    await page.goto(`${server.url}${new URL(session.capture_url).pathname}`);
+    await page.getByLabel(/Tôi đã đọc và đồng ý/).check();
+    await page.getByRole('button', { name: 'Tiếp tục' }).click();
+
+    await page.getByRole('heading', { name: 'Ảnh chân dung' }).waitFor();
+    await page
+      .getByLabel('Tải ảnh lên thay vì dùng camera')
+      .setInputFiles(sharedFile('faces/faceapi_bbt/amy/amy2.png'));
+
+    await page.getByRole('heading', { name: 'Kiểm tra người thật' }).waitFor();
+    await page.locator('video').waitFor();
+    await page.waitForFunction("(document.querySelector('video')?.videoWidth ?? 0) > 0");
+    assert.deepEqual(await a11yProblems(page), []);
+    await screenshot(page, 'capture-liveness-intro');
+
+    const challengeRes = page.waitForResponse(
+      (r) => r.url().endsWith('/liveness') && r.request().method() === 'POST' && r.status() === 201,
+    );
+    const framesReq = page.waitForRequest(
+      (r) =>
+        r.url().endsWith('/liveness') &&
+        (r.headers()['content-type'] ?? '').startsWith('multipart/form-data'),
+      { timeout: 30_000 },
+    );
+    await page.getByRole('button', { name: 'Bắt đầu' }).click();
+    const challenge = (await (await challengeRes).json()) as { id: string; actions: string[] };
+    assert.ok(challenge.actions.length >= 2);
+
+    // Each action of the challenge is shown, in order, with its instruction.
+    const shown: string[] = [];
+    const action = page.getByTestId('liveness-action');
+    for (const a of challenge.actions) {
+      await page.locator(`[data-testid="liveness-action"][data-action="${a}"]`).waitFor({ timeout: 10_000 });
+      shown.push(a);
+      if (shown.length === 1) await screenshot(page, 'capture-liveness-action');
+    }
+    assert.deepEqual(shown, challenge.actions);
+    assert.ok((await action.textContent())?.trim(), 'the instruction has text');
+    assert.ok(await page.getByRole('progressbar').count(), 'a progress ring is shown');
+
+    await framesReq;
+    const forms = (await page.evaluate('window.__forms')) as SentForm[];
+    const form = forms.find((f) => f.url.endsWith('/liveness'));
+    assert.ok(form, 'the page sent the frames as multipart');
+    const frameParts = form.parts.filter((p) => p.name === 'frames');
+    assert.ok(
+      frameParts.every((p) => p.type === 'image/jpeg' && (p.size ?? 0) > 1000),
+      'JPEG frames',
+    );
+    const sent = {
+      challengeId: form.parts.find((p) => p.name === 'challenge_id')?.value ?? '',
+      frames: frameParts.length,
+      timestamps: JSON.parse(form.parts.find((p) => p.name === 'timestamps')?.value ?? '[]') as number[],
+    };
+    assert.equal(sent.challengeId, challenge.id, 'the frames answer the challenge just issued');
+    assert.equal(sent.frames, sent.timestamps.length, 'one timestamp per frame');
+    assert.ok(sent.frames >= 5, `${sent.frames} frames`);
+    const span = (sent.timestamps.at(-1)! - sent.timestamps[0]!) / 1000;
+    const fps = (sent.frames - 1) / span;
+    assert.ok(fps >= 5, `captured at ${fps.toFixed(1)} fps`);
+    for (let i = 1; i < sent.timestamps.length; i++)
+      assert.ok(sent.timestamps[i]! > sent.timestamps[i - 1]!, 'timestamps increase');
+
+    await page.getByText('Đã ghi nhận kiểm tra người thật.').waitFor({ timeout: 60_000 });
+    await screenshot(page, 'capture-liveness-done');
+    await page.getByRole('button', { name: 'Tiếp tục' }).click();
+
+    await page.getByRole('heading', { name: 'Kiểm tra trước khi gửi' }).waitFor();
+    await page.getByRole('button', { name: 'Gửi xác thực' }).click();
+    await page
+      .getByRole('heading', { name: 'Đã gửi thành công' })
+      .waitFor({ timeout: 30_000 })
+      .catch(async (e) => {
+        throw new Error(`${(e as Error).message}\npage says: ${await page.textContent('main')}`);
+      });
+    await screenshot(page, 'capture-liveness-submitted');
+
+    // The session was accepted with its liveness answered (submit refuses a missing one).
+    const api = await fetch(`${server.url}/v1/sessions/${session.id}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    const view = (await api.json()) as { status: string };
+    assert.ok(['processing', 'approved', 'declined', 'review'].includes(view.status), view.status);
+    assert.deepEqual(browser.errors, []);
+  });
+});
