@@ -3,7 +3,7 @@ import { type ChipCertificate, parseCertificate, pemOrDer, summary } from '../..
 import { chipError } from '../../ekyc/chip/errors.ts';
 import { readMasterList, readTrustUpload } from '../../ekyc/chip/masterlist.ts';
 import { type ChipVerification, type DocumentFields, verifyChip } from '../../ekyc/chip/verify.ts';
-import { AppError } from '../../http/errors.ts';
+import { compareImages } from '../../ekyc/face/engine.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { type Actor, recordAudit } from '../audit/audit.ts';
 import { dbTrustStore, insertCrl, insertCscas, listCscas } from './chip.repo.ts';
@@ -30,23 +30,6 @@ export function decodeBase64(field: string, s: string): Uint8Array {
   return new Uint8Array(Buffer.from(t.replace(/-/g, '+').replace(/_/g, '/'), 'base64'));
 }
 
-type FaceCompare = (a: Buffer, b: Buffer) => Promise<unknown>;
-let faceCompare: Promise<FaceCompare | null> | undefined;
-
-/** The face engine's 1:1 compare, when that module is present (it is developed separately). */
-function loadFaceCompare(): Promise<FaceCompare | null> {
-  faceCompare ??= (async () => {
-    try {
-      const path = '../../ekyc/face/engine.ts';
-      const mod = (await import(path)) as { compareImages?: FaceCompare };
-      return typeof mod.compareImages === 'function' ? mod.compareImages : null;
-    } catch {
-      return null;
-    }
-  })();
-  return faceCompare;
-}
-
 export function createChipService(deps: { db: Db; clock: Clock }) {
   const { db, clock } = deps;
   const trust = dbTrustStore(db);
@@ -66,15 +49,7 @@ export function createChipService(deps: { db: Db; clock: Clock }) {
         { trust, now: clock.now(), document: body.document, decodeFace: true },
       );
       if (selfie && result.data.face_image) {
-        const compare = await loadFaceCompare();
-        if (compare) {
-          try {
-            result.face_match = await compare(selfie, Buffer.from(result.data.face_image, 'base64'));
-          } catch (e) {
-            if (e instanceof AppError && e.status < 500) throw e;
-            result.face_match = null;
-          }
-        }
+        result.face_match = await compareImages(selfie, Buffer.from(result.data.face_image, 'base64'));
       }
       return result;
     },

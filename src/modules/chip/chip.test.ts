@@ -69,6 +69,17 @@ describe('POST /v1/chip/verify and the CSCA trust store over HTTP', () => {
     assert.ok(list.json().items.some((i: { subject: string }) => i.subject.includes('CSCA VN TEST')));
   });
 
+  test("a selfie is matched against the chip's DG2 face: the same person matches, another does not", async () => {
+    const same = sharedFile('faces/face_recognition_examples/obama_variants/obama-480p.jpg');
+    const other = sharedFile('faces/faceapi_bbt/sheldon/sheldon1.png');
+    const match = await verify({ ...body, selfie: b64(same) });
+    assert.equal(match.statusCode, 200, match.body);
+    assert.equal(match.json().face_match.match, true);
+    const mismatch = await verify({ ...body, selfie: b64(other) });
+    assert.equal(mismatch.json().face_match.match, false);
+    assert.ok(mismatch.json().face_match.similarity < match.json().face_match.similarity);
+  });
+
   test('a tampered DG13 shows as a mismatch over HTTP', async () => {
     const dg13 = Buffer.from(chip.dgs.get(13)!);
     dg13[dg13.length - 3]! ^= 0x01;
