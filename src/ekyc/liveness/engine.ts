@@ -5,7 +5,6 @@ import {
   alignCrop,
   dist,
   eyeAspectRatio,
-  fitHomography,
   keypoints,
   MESH,
   meshPoint,
@@ -14,6 +13,7 @@ import {
 } from '../face/geometry.ts';
 import type { FaceModels, HumanFace } from '../face/models.ts';
 import { decodeImage } from '../image.ts';
+import { median, planeResiduals } from './planar.ts';
 
 /**
  * Active liveness: a server-issued random sequence of actions, checked on the frames the client
@@ -52,13 +52,26 @@ export const LIVENESS_LIMITS = {
   maxDurationMs: 30_000,
   turn: 0.09,
   lookUp: 0.1,
-  blinkClosed: 0.6,
-  blinkOpen: 0.85,
+  /** Blink: eye openness relative to the person's own open-eye baseline (near-frontal frames). */
+  blinkClosed: 0.82,
+  blinkOpen: 0.92,
+  /** Frames within this yaw / pitch of the start pose count as frontal for the blink baseline. */
+  frontalYaw: 0.03,
+  frontalPitch: 0.04,
   closer: 1.2,
   /** Same person: dlib distance between any sampled frame and the first (0.6 is dlib's match). */
   sameFaceDistance: 0.6,
-  /** Planar: landmark tracks fit one homography within this fraction of the inter-ocular distance. */
-  planarResidual: 0.035,
+  /**
+   * Planar: median residual of all 468 mesh points to one robust homography, as a fraction of the
+   * face width (median over the turned frames). A plane stays at landmark noise (~0.005–0.008 on
+   * warped prints), a head turning ≥ 0.06 leaves ~0.017–0.02.
+   */
+  planarResidual: 0.011,
+  /**
+   * Nose parallax: how far the nose leaves the plane of the face outline, per unit of turn (face
+   * widths per yaw/pitch unit, median over turned frames): ~0.1–0.2 for a plane, 0.35–0.6 for a head.
+   */
+  noseParallax: 0.25,
   /** Pose change (nose offset) needed before the parallax test says anything. */
   parallaxMinTurn: 0.06,
   /** A jump of landmarks between consecutive frames larger than this × IOD is a cut. */
@@ -81,6 +94,8 @@ export interface FrameSignals {
   ear: number;
   iod: number;
   track: Point[];
+  /** All 468 mesh points (image pixels): the planar / nose-parallax tests use them. */
+  mesh: Point[];
 }
 
 export interface Check {
@@ -95,7 +110,13 @@ export interface LivenessVerdict {
   score: number;
   checks: Check[];
   actions: Array<{ action: Action; done: boolean; at_ms: number | null }>;
-  signals: { frames: number; fps: number; parallax_residual: number | null; max_identity_distance: number };
+  signals: {
+    frames: number;
+    fps: number;
+    parallax_residual: number | null;
+    nose_parallax: number | null;
+    max_identity_distance: number;
+  };
 }
 
 function frameSignals(face: HumanFace, t: number): FrameSignals {
@@ -113,13 +134,9 @@ function frameSignals(face: HumanFace, t: number): FrameSignals {
     ear: (eyeAspectRatio(face.mesh, 'left') + eyeAspectRatio(face.mesh, 'right')) / 2,
     iod: dist(k.rightEye, k.leftEye),
     track: TRACK_POINTS.map((i) => m(i)),
+    mesh: Array.from({ length: 468 }, (_, i) => m(i)),
   };
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.floor(s.length / 2)]! : 0;
-};
 
 /** Count, order and rate of the frames: checked before a challenge is spent on them. */
 export function validateFrames(frames: Frame[]): { fps: number; duration: number } {
@@ -142,6 +159,19 @@ export async function verifyFrames(
   frames: Frame[],
   actions: readonly Action[],
 ): Promise<LivenessVerdict> {
+  const a = await analyseFrames(models, frames);
+  return judgeSignals(a, actions);
+}
+
+export interface FrameAnalysis {
+  frames: number;
+  fps: number;
+  signals: FrameSignals[];
+  maxIdDist: number;
+}
+
+/** Detection, landmarks and identity per frame (the model-bound part of verification). */
+export async function analyseFrames(models: FaceModels, frames: Frame[]): Promise<FrameAnalysis> {
   const L = LIVENESS_LIMITS;
   const { fps } = validateFrames(frames);
 
@@ -160,7 +190,9 @@ export async function verifyFrames(
     const face = found.sort((a, b) => b.box[2] * b.box[3] - a.box[2] * a.box[3])[0];
     faces.push(face ? { face, img } : null);
     sig.push(
-      face ? frameSignals(face, f.t) : { t: f.t, found: false, yaw: 0, pitch: 0, ear: 0, iod: 0, track: [] },
+      face
+        ? frameSignals(face, f.t)
+        : { t: f.t, found: false, yaw: 0, pitch: 0, ear: 0, iod: 0, track: [], mesh: [] },
     );
   }
   const present = sig.filter((s) => s.found);
@@ -179,7 +211,14 @@ export async function verifyFrames(
   if (maxIdDist > L.sameFaceDistance) {
     throw livenessError('ERR_LIVENESS_FACE_CHANGED', 'the face changes between frames');
   }
+  return { frames: frames.length, fps, signals: sig, maxIdDist };
+}
 
+/** The verdict from the per-frame signals (pure: no models, no clock). */
+export function judgeSignals(a: FrameAnalysis, actions: readonly Action[]): LivenessVerdict {
+  const L = LIVENESS_LIMITS;
+  const { fps, maxIdDist } = a;
+  const present = a.signals.filter((s) => s.found);
   const checks: Check[] = [];
   // Continuity: no frame-to-frame jump of the whole face larger than cutJump × IOD.
   let maxJump = 0;
@@ -201,6 +240,11 @@ export async function verifyFrames(
     ear: median(head.map((s) => s.ear)),
     iod: median(head.map((s) => s.iod)),
   };
+  // The person's own open-eye baseline: median openness over the frames near the start pose (eye
+  // openness also changes with pitch and yaw, so only those frames are compared for a blink).
+  const frontal = (s: FrameSignals) =>
+    Math.abs(s.yaw - base.yaw) <= L.frontalYaw && Math.abs(s.pitch - base.pitch) <= L.frontalPitch;
+  const earBase = median(present.filter(frontal).map((s) => s.ear)) || base.ear;
   const done: LivenessVerdict['actions'] = [];
   let from = 0;
   for (const action of actions) {
@@ -211,9 +255,9 @@ export async function verifyFrames(
       if (action === 'turn_right' && base.yaw - s.yaw >= L.turn) at = i;
       if (action === 'look_up' && base.pitch - s.pitch >= L.lookUp) at = i;
       if (action === 'move_closer' && s.iod >= L.closer * base.iod) at = i;
-      if (action === 'blink' && s.ear <= L.blinkClosed * base.ear) {
+      if (action === 'blink' && frontal(s) && s.ear <= L.blinkClosed * earBase) {
         for (let j = i + 1; j < present.length; j++) {
-          if (present[j]!.ear >= L.blinkOpen * base.ear) {
+          if (present[j]!.ear >= L.blinkOpen * earBase) {
             at = j;
             break;
           }
@@ -231,24 +275,44 @@ export async function verifyFrames(
     detail: done.map((d) => `${d.action}:${d.done ? 'ok' : 'missing'}`).join(','),
   });
 
-  // Parallax: between the reference (first) frame and every frame turned away from it, do the
-  // landmark tracks fit one homography? Worst (largest) residual over turned frames decides.
+  // Parallax: between the reference (first) frame and every frame turned away from it, (1) do all
+  // mesh points fit one homography, and (2) does the nose stay on the outline's plane? Medians over
+  // all turned frames decide, so one badly placed frame neither fakes nor hides depth.
   const ref = present[0]!;
-  let parallax: number | null = null;
+  const planarR: number[] = [];
+  const noseR: number[] = [];
   for (const s of present.slice(1)) {
     const turned = Math.max(Math.abs(s.yaw - ref.yaw), Math.abs(s.pitch - ref.pitch));
     if (turned < L.parallaxMinTurn) continue;
-    const fit = fitHomography(ref.track, s.track);
-    if (!fit) continue;
-    const r = fit.rms / Math.max(1, (ref.iod + s.iod) / 2);
-    parallax = Math.max(parallax ?? 0, r);
+    const r = planeResiduals(ref.mesh, s.mesh);
+    if (!r) continue;
+    planarR.push(r.planar);
+    noseR.push(r.nose / turned);
   }
+  const parallax = planarR.length ? median(planarR) : null;
+  const nose = noseR.length ? median(noseR) : null;
+  const flat =
+    parallax === null || nose === null
+      ? 'no head turn to measure'
+      : parallax <= L.planarResidual
+        ? 'planar motion'
+        : '3d';
   checks.push({
     name: 'parallax_3d',
-    passed: parallax !== null && parallax > L.planarResidual,
+    passed: flat === '3d',
     value: parallax === null ? undefined : round(parallax),
+    detail: flat,
+  });
+  checks.push({
+    name: 'nose_parallax',
+    passed: nose !== null && nose > L.noseParallax,
+    value: nose === null ? undefined : round(nose),
     detail:
-      parallax === null ? 'no head turn to measure' : parallax > L.planarResidual ? '3d' : 'planar motion',
+      nose === null
+        ? 'no head turn to measure'
+        : nose > L.noseParallax
+          ? '3d'
+          : 'nose moves with the face plane',
   });
 
   const passed = checks.filter((c) => c.passed).length;
@@ -258,9 +322,10 @@ export async function verifyFrames(
     checks,
     actions: done,
     signals: {
-      frames: frames.length,
+      frames: a.frames,
       fps: round(fps),
       parallax_residual: parallax === null ? null : round(parallax),
+      nose_parallax: nose === null ? null : round(nose),
       max_identity_distance: round(maxIdDist),
     },
   };

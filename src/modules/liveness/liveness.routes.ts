@@ -100,6 +100,7 @@ export async function livenessRoutes(app: FastifyInstance, ctx: AppContext) {
                   frames: { type: 'integer' },
                   fps: { type: 'number' },
                   parallax_residual: { type: ['number', 'null'] },
+                  nose_parallax: { type: ['number', 'null'] },
                   max_identity_distance: { type: 'number' },
                 },
               },

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import sharp from 'sharp';
 import { createTestApp, type TestApp } from '../../../test/app.ts';
-import { faceFile, multipart } from '../../../test/fixtures/faces/data.ts';
-import { type Head, makeHead, sequence } from '../../../test/fixtures/faces/render.ts';
+import { faceFile, multipart, readShared } from '../../../test/fixtures/faces/data.ts';
+import { type Head, makeHead, posedMesh, sequence } from '../../../test/fixtures/faces/render.ts';
 import { loadFaceModels } from '../../ekyc/face/models.ts';
-import { type Action, type Frame, randomActions } from '../../ekyc/liveness/engine.ts';
+import { type Action, type Frame, LIVENESS_LIMITS, randomActions } from '../../ekyc/liveness/engine.ts';
+import { planeResiduals } from '../../ekyc/liveness/planar.ts';
 import { createLivenessService } from './liveness.service.ts';
 
 let t: TestApp;
@@ -65,7 +67,8 @@ describe('liveness challenges', () => {
     assert.equal(res.statusCode, 200, res.body);
     const v = res.json();
     assert.equal(v.live, true, JSON.stringify(v.checks));
-    assert.ok(v.signals.parallax_residual > 0.035);
+    assert.ok(v.signals.parallax_residual > LIVENESS_LIMITS.planarResidual);
+    assert.ok(v.signals.nose_parallax > LIVENESS_LIMITS.noseParallax);
   });
 
   test('a flat photo moved by planar homographies is not live', async () => {
@@ -73,6 +76,48 @@ describe('liveness challenges', () => {
     const res = await verify(c.id, await sequence(obama, c.actions, 'planar', { fps: 6 }));
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(res.json().live, false);
+  });
+
+  test('a print of a real selfie (anti_spoofing still) turned like a plane is not live, even when the landmark net reports the turns', async () => {
+    const models = await loadFaceModels();
+    // Stored turned 90°: uprighted as a camera app would.
+    const upright = await sharp(readShared('anti_spoofing/silent_face/image_T1.jpg'))
+      .rotate(90)
+      .jpeg({ quality: 92 })
+      .toBuffer();
+    const print = await makeHead(models, upright);
+    const c = await challenge(['turn_left', 'look_up']);
+    const res = await verify(c.id, await sequence(print, c.actions, 'planar', { fps: 6, t0: 11 }));
+    assert.equal(res.statusCode, 200, res.body);
+    const v = res.json();
+    assert.equal(v.live, false, JSON.stringify(v.checks));
+    const failed = v.checks
+      .filter((x: { passed: boolean }) => !x.passed)
+      .map((x: { name: string }) => x.name);
+    assert.ok(failed.includes('parallax_3d') || failed.includes('nose_parallax'), failed.join());
+  });
+
+  test('the plane tests separate a rotated 3-D mesh from the same mesh flattened onto a plane', () => {
+    const turned = { yaw: 0.35, pitch: 0, scale: 1, blink: 0 };
+    const still = { yaw: 0, pitch: 0, scale: 1, blink: 0 };
+    const ref = posedMesh(obama, still).map(([x, y]) => [x, y] as const);
+    const head = planeResiduals(
+      ref,
+      posedMesh(obama, turned).map(([x, y]) => [x, y] as const),
+    );
+    const flat = {
+      ...obama,
+      mesh: obama.mesh.map(([x, y]) => [x, y, obama.center[2]] as [number, number, number]),
+    };
+    const plane = planeResiduals(
+      ref,
+      posedMesh(flat, turned).map(([x, y]) => [x, y] as const),
+    );
+    assert.ok(head && plane);
+    assert.ok(head.planar > LIVENESS_LIMITS.planarResidual, `head ${head.planar}`);
+    assert.ok(head.nose > 0.03, `head nose ${head.nose}`);
+    assert.ok(plane.planar < 0.001, `plane ${plane.planar}`);
+    assert.ok(plane.nose < 0.001, `plane nose ${plane.nose}`);
   });
 
   test('a recording made for another challenge fails, and the same frames sent again are a replay', async () => {
