@@ -274,7 +274,7 @@ export function createContractService(deps: ContractDeps) {
 
       const start = input.start_date ?? (original ? addDays(original.end_date, 1) : input.signed_at);
       const end = addDays(addMonths(start, input.term_months), -1);
-      if (input.signed_at > addDays(cal.localDate(clock.now()), 0)) {
+      if (input.signed_at > cal.localDate(clock.now())) {
         throw contractError('ERR_CONTRACT_DATES', 'The signing date is in the future');
       }
       if (original && start <= original.start_date)

@@ -96,6 +96,11 @@ onBothEngines('contract workflows end to end: new, renewal, cancellation, with e
       (await post(ctkv1, '/api/contracts', { ...declaration, price_plan_code: undefined })).json().code,
       'ERR_CONTRACT_EDITION_TERMS',
     );
+    assert.equal(
+      (await post(ctkv1, '/api/contracts', { ...declaration, signed_at: '2026-12-01' })).json().code,
+      'ERR_CONTRACT_DATES',
+      'a contract cannot be declared before it is signed',
+    );
 
     // --- Business calendar: admins edit, everyone reads.
     const unit = ctkv1;
