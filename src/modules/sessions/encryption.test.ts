@@ -7,6 +7,7 @@ import { faceFile } from '../../../test/fixtures/faces/data.ts';
 import { CryptoError } from '../../lib/crypto/envelope.ts';
 import { envelopeFor } from '../../lib/crypto/keys.ts';
 import { publicApiOf } from './sessions.routes.ts';
+import { openSessionPersonalData } from './sessions.service.ts';
 import { multipartFile } from './test-helpers.ts';
 
 /**
@@ -121,6 +122,15 @@ describe('session personal data is sealed at rest and consent is recorded', () =
     const selfie = uploads.find((u) => u.slot === 'selfie')!.content;
     assert.deepEqual(await envelope.open(`upload:${finished}/selfie`, selfie), SELFIE);
     await assert.rejects(envelope.open(`upload:${finished}/document_front`, selfie), CryptoError);
+
+    // Other modules reading the table directly (data-subject export) open the row with the helper.
+    const [stored] = await t.db.query<{ id: string; result: unknown; declared: unknown }>(
+      'SELECT id, result, declared FROM verification_sessions WHERE id = $1',
+      [finished],
+    );
+    const opened = await openSessionPersonalData(envelope, stored!);
+    assert.equal(opened.declared.id_number, CITIZEN.id_number);
+    assert.equal(opened.result?.extracted.full_name, CITIZEN.full_name);
 
     // Consent recorded with the session, in the same transaction.
     const consents = await t.db.query<{ text_version: string; ip: string; text_sha256: string | null }>(

@@ -126,6 +126,46 @@ const declaredContext = (sessionId: string) => `session-declared:${sessionId}`;
 const UPLOAD_KEY_ID_SQL = `CASE WHEN length(u.content) > 5 AND substring(u.content from 1 for 4) = '\\x454b4531'::bytea
   THEN convert_from(substring(u.content from 6 for get_byte(u.content, 4)), 'UTF8') END`;
 
+async function openSealedJson<T>(envelope: Envelope, context: string, stored: unknown): Promise<T> {
+  if (!isSealedJson(stored)) return stored as T; // written before encryption at rest
+  const plain = await envelope.open(context, Buffer.from(stored.sealed, 'base64'));
+  return JSON.parse(plain.toString('utf8')) as T;
+}
+
+/** Opens a `session_uploads.content` (rows written before encryption at rest pass through). */
+export async function openSessionUpload(
+  envelope: Envelope,
+  sessionId: string,
+  slot: string,
+  stored: Uint8Array,
+): Promise<Buffer> {
+  const buf = Buffer.from(stored);
+  return isSealed(buf) ? envelope.open(uploadContext(sessionId, slot), buf) : buf;
+}
+
+/**
+ * The personal data of a `verification_sessions` row in clear, for other modules that read the
+ * table directly (e.g. the data-subject export): `result` and `declared` are sealed at rest.
+ * Throws `CryptoError('shredded')` (→ 410 ERR_DATA_ERASED) when the customer's keys were destroyed.
+ */
+export async function openSessionPersonalData(
+  envelope: Envelope,
+  row: { id: string; result: unknown; declared: unknown },
+): Promise<{ result: SessionResult | null; declared: { id_number?: string } }> {
+  return {
+    result:
+      row.result === null || row.result === undefined
+        ? null
+        : await openSealedJson<SessionResult>(envelope, resultContext(row.id), row.result),
+    declared:
+      (await openSealedJson<{ id_number?: string } | null>(
+        envelope,
+        declaredContext(row.id),
+        row.declared,
+      )) ?? {},
+  };
+}
+
 export function createSessionService(deps: {
   db: Db;
   clock: Clock;
@@ -147,21 +187,15 @@ export function createSessionService(deps: {
     return { sealed: sealed.toString('base64') };
   }
 
-  async function openJson<T>(context: string, stored: unknown): Promise<T> {
-    if (!isSealedJson(stored)) return stored as T; // written before encryption at rest
-    const plain = await envelope.open(context, Buffer.from(stored.sealed, 'base64'));
-    return JSON.parse(plain.toString('utf8')) as T;
-  }
-
   const readResult = (row: SessionRow) =>
-    row.result === null ? Promise.resolve(null) : openJson<SessionResult>(resultContext(row.id), row.result);
+    row.result === null
+      ? Promise.resolve(null)
+      : openSealedJson<SessionResult>(envelope, resultContext(row.id), row.result);
   const readDeclared = async (row: SessionRow) =>
-    (await openJson<SessionRow['declared'] | null>(declaredContext(row.id), row.declared)) ?? {};
-
-  async function openUpload(sessionId: string, slot: string, stored: Uint8Array): Promise<Buffer> {
-    const buf = Buffer.from(stored);
-    return isSealed(buf) ? envelope.open(uploadContext(sessionId, slot), buf) : buf;
-  }
+    (await openSealedJson<SessionRow['declared'] | null>(envelope, declaredContext(row.id), row.declared)) ??
+    {};
+  const openUpload = (sessionId: string, slot: string, stored: Uint8Array) =>
+    openSessionUpload(envelope, sessionId, slot, stored);
 
   async function get(customerId: string, id: string): Promise<SessionRow> {
     const [row] = await db.query<SessionRow>(
