@@ -122,9 +122,12 @@ const uploadContext = (sessionId: string, slot: string) => `upload:${sessionId}/
 const resultContext = (sessionId: string) => `session-result:${sessionId}`;
 const declaredContext = (sessionId: string) => `session-declared:${sessionId}`;
 
-/** The data key id named in a sealed `session_uploads.content` (SQL; NULL for an empty or older row). */
-const UPLOAD_KEY_ID_SQL = `CASE WHEN length(u.content) > 5 AND substring(u.content from 1 for 4) = '\\x454b4531'::bytea
-  THEN convert_from(substring(u.content from 6 for get_byte(u.content, 4)), 'UTF8') END`;
+/**
+ * The data key id named in a sealed `session_uploads u` content (SQL; NULL for an empty or older
+ * row). Reads only the header slices, so PostgreSQL need not fetch the whole image from TOAST.
+ */
+export const UPLOAD_KEY_ID_SQL = `CASE WHEN length(u.content) > 5 AND substring(u.content from 1 for 4) = '\\x454b4531'::bytea
+  THEN convert_from(substring(u.content from 6 for get_byte(substring(u.content from 1 for 5), 4)), 'UTF8') END`;
 
 async function openSealedJson<T>(envelope: Envelope, context: string, stored: unknown): Promise<T> {
   if (!isSealedJson(stored)) return stored as T; // written before encryption at rest
