@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { CaptureFlow } from './capture/CaptureFlow.tsx';
 import { useI18n } from './i18n.tsx';
 import { navFor } from './nav.ts';
+import { AccountLinkPage } from './pages/AccountLink.tsx';
 import { ApiKeysPage, MyApiKeysPage } from './pages/ApiKeys.tsx';
 import { AuditPage } from './pages/Audit.tsx';
 import { CustomerDetailPage, CustomersPage } from './pages/Customers.tsx';
@@ -67,6 +68,8 @@ function Page({ path }: { path: string }) {
   if (path === '/app/invoices') return <InvoicesPage />;
   if (path === '/app/support') return <SupportPage />;
   if (path === '/app/sessions') return <SessionsPage />;
+  const al = match('/app/account-links/:token', path);
+  if (al) return <AccountLinkPage token={al.token!} />;
   return (
     <div className="alert alert-error" role="alert">
       {t('error.notFound')}

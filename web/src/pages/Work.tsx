@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { api } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
+import { Link } from '../router.tsx';
 import { useUser } from '../session.tsx';
 import { ErrorBox, Field, Modal, useAction, useAsync } from '../ui.tsx';
 import { ListPage, StatusBadge } from './ListPage.tsx';
@@ -131,31 +132,71 @@ interface Task {
 
 export function TasksPage() {
   const { t, fmtDate } = useI18n();
+  const user = useUser();
+  const act = useAction();
+  const [notice, setNotice] = useState<string | null>(null);
   return (
-    <ListPage<Task>
-      title="tasks.title"
-      intro="tasks.intro"
-      url="/api/tasks"
-      empty="tasks.empty"
-      filters={[
-        { name: 'status', label: 'common.status', options: ['open', 'done', 'cancelled'] },
-        { name: 'overdue', label: 'tasks.overdueOnly' },
-      ]}
-      columns={[
-        { label: 'tasks.kind', render: (x) => x.kind },
-        { label: 'contracts.id', render: (x) => (x.contract_id ? <code>{x.contract_id}</code> : '—') },
-        { label: 'common.status', render: (x) => <StatusBadge status={x.status} /> },
-        {
-          label: 'tasks.due',
-          render: (x) => (
-            <>
-              {fmtDate(x.due_at)}{' '}
-              {x.overdue ? <span className="badge badge-bad">{t('tasks.overdue')}</span> : null}
-            </>
-          ),
-        },
-      ]}
-    />
+    <>
+      <ErrorBox error={act.error} />
+      {notice ? (
+        <p className="alert alert-ok" role="status">
+          {notice}
+        </p>
+      ) : null}
+      <ListPage<Task>
+        title="tasks.title"
+        intro="tasks.intro"
+        url="/api/tasks"
+        empty="tasks.empty"
+        actions={(x, reload) =>
+          x.status === 'open' &&
+          x.kind === 'provision_account' &&
+          x.contract_id &&
+          OPERATORS.has(user.role) ? (
+            <button
+              type="button"
+              className="btn btn-small btn-primary"
+              disabled={act.busy}
+              aria-label={`${t('contracts.provision')} ${x.contract_id}`}
+              onClick={async () => {
+                setNotice(null);
+                const r = await act.run(() =>
+                  api.post<{ api_key_prefix?: string }>(`/api/contracts/${x.contract_id}/provision`, {}),
+                );
+                if (r !== undefined) {
+                  setNotice(t('tasks.provisioned', { id: x.contract_id ?? '' }));
+                  reload();
+                }
+              }}
+            >
+              {t('contracts.provision')}
+            </button>
+          ) : x.status === 'open' && x.kind === 'deliver_account_details' && DECLARERS.has(user.role) ? (
+            <Link className="btn btn-small" href="/app/contracts">
+              {t('nav.contracts')}
+            </Link>
+          ) : null
+        }
+        filters={[
+          { name: 'status', label: 'common.status', options: ['open', 'done', 'cancelled'] },
+          { name: 'overdue', label: 'tasks.overdueOnly' },
+        ]}
+        columns={[
+          { label: 'tasks.kind', render: (x) => x.kind },
+          { label: 'contracts.id', render: (x) => (x.contract_id ? <code>{x.contract_id}</code> : '—') },
+          { label: 'common.status', render: (x) => <StatusBadge status={x.status} /> },
+          {
+            label: 'tasks.due',
+            render: (x) => (
+              <>
+                {fmtDate(x.due_at)}{' '}
+                {x.overdue ? <span className="badge badge-bad">{t('tasks.overdue')}</span> : null}
+              </>
+            ),
+          },
+        ]}
+      />
+    </>
   );
 }
 
@@ -399,10 +440,18 @@ function DeclareModal({ onClose, onDone }: { onClose: () => void; onDone: () => 
     [],
   );
   const plans = useAsync(
-    (s) => api.get<{ items: Array<{ code: string; name?: string }> }>('/api/price-plans', undefined, s),
+    (s) =>
+      api.get<{ items: Array<{ plan_code: string; plan_name?: string | null }> }>(
+        '/api/price-plans',
+        undefined,
+        s,
+      ),
     [],
   );
-  const planCodes = [...new Map((plans.data?.items ?? []).map((p) => [p.code, p.name ?? p.code])).entries()];
+  // One entry per plan (the API lists every version of each plan).
+  const planCodes = [
+    ...new Map((plans.data?.items ?? []).map((p) => [p.plan_code, p.plan_name || p.plan_code])).entries(),
+  ];
   const today = new Date().toISOString().slice(0, 10);
   const [form, setForm] = useState({
     customer_id: '',
@@ -436,6 +485,7 @@ function DeclareModal({ onClose, onDone }: { onClose: () => void; onDone: () => 
         }}
       >
         <ErrorBox error={customers.error} />
+        <ErrorBox error={plans.error} />
         <Field label={t('contracts.customer')}>
           {(id) => (
             <select id={id} required value={form.customer_id} onChange={set('customer_id')}>
