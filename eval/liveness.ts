@@ -3,7 +3,13 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { loadFaceModels } from '../src/ekyc/face/models.ts';
 import { decodeImage } from '../src/ekyc/image.ts';
-import { type Action, type Frame, randomActions, verifyFrames } from '../src/ekyc/liveness/engine.ts';
+import {
+  type Action,
+  type Frame,
+  LIVENESS_LIMITS,
+  randomActions,
+  verifyFrames,
+} from '../src/ekyc/liveness/engine.ts';
 import { AppError } from '../src/http/errors.ts';
 import { readShared, SHARED_DATA } from '../test/fixtures/faces/data.ts';
 import { type Head, makeHead, script, sequence, toJpeg } from '../test/fixtures/faces/render.ts';
@@ -42,6 +48,9 @@ interface Outcome {
   reason: string;
   score: number | null;
   ms: number;
+  /** Median all-mesh homography residual / face width, and nose parallax per unit of turn. */
+  planar: number | null;
+  nose: number | null;
 }
 
 function rng(seed: number) {
@@ -94,7 +103,9 @@ export async function run(args: string[]): Promise<void> {
   const perAction = new Map<Action, { asked: number; seen: number }>();
   async function judge(kind: Kind, frames: Frame[], actions: readonly Action[]) {
     const t0 = performance.now();
-    let o: Omit<Outcome, 'ms' | 'kind'>;
+    let o: Omit<Outcome, 'ms' | 'kind' | 'planar' | 'nose'>;
+    let planar: number | null = null;
+    let nose: number | null = null;
     try {
       const v = await verifyFrames(models, frames, actions);
       if (kind.startsWith('bona_fide')) {
@@ -105,13 +116,15 @@ export async function run(args: string[]): Promise<void> {
           perAction.set(a.action, c);
         }
       }
+      planar = v.signals.parallax_residual;
+      nose = v.signals.nose_parallax;
       const failed = v.checks.filter((c) => !c.passed).map((c) => c.name);
       o = { accepted: v.live, reason: v.live ? 'live' : failed.join('+'), score: v.score };
     } catch (e) {
       if (!(e instanceof AppError)) throw e;
       o = { accepted: false, reason: e.code.replace(/^ERR_LIVENESS_/, ''), score: null };
     }
-    outcomes.push({ kind, ...o, ms: performance.now() - t0 });
+    outcomes.push({ kind, ...o, ms: performance.now() - t0, planar, nose });
   }
 
   for (let i = 0; i < heads.length; i++) {
@@ -149,7 +162,15 @@ export async function run(args: string[]): Promise<void> {
       } catch {}
     }
     if (!upright || !head) {
-      outcomes.push({ kind: 'still', accepted: false, reason: 'NO_FACE', score: null, ms: 0 });
+      outcomes.push({
+        kind: 'still',
+        accepted: false,
+        reason: 'NO_FACE',
+        score: null,
+        ms: 0,
+        planar: null,
+        nose: null,
+      });
       continue;
     }
     const actions = randomActions(rand);
@@ -168,9 +189,15 @@ export async function run(args: string[]): Promise<void> {
   const kinds: Kind[] = ['bona_fide', 'bona_fide_turns', 'planar', 'replay', 'swap', 'still', 'still_planar'];
   console.log(`Identities: ${heads.map((h) => h.name).join(', ')}\n`);
   console.log(
-    '| presentation | n | accepted as live | rejected | error rate | rejection reasons | median ms |',
+    '| presentation | n | accepted as live | rejected | error rate | rejection reasons | planar residual (median; range) | nose parallax (median; range) | median ms |',
   );
-  console.log('|---|---:|---:|---:|---:|---|---:|');
+  console.log('|---|---:|---:|---:|---:|---|---|---|---:|');
+  const stat = (xs: Array<number | null>) => {
+    const v = xs.filter((x): x is number => x !== null);
+    return v.length
+      ? `${median(v).toFixed(4)}; ${Math.min(...v).toFixed(4)}–${Math.max(...v).toFixed(4)}`
+      : '—';
+  };
   for (const k of kinds) {
     const rows = outcomes.filter((o) => o.kind === k);
     const acc = rows.filter((o) => o.accepted).length;
@@ -181,9 +208,12 @@ export async function run(args: string[]): Promise<void> {
       ? `BPCER ${pct(rej, rows.length)}`
       : `APCER ${pct(acc, rows.length)}`;
     console.log(
-      `| ${k} | ${rows.length} | ${acc} | ${rej} | ${rate} | ${[...reasons].map(([r, n]) => `${r}×${n}`).join(', ') || '—'} | ${Math.round(median(rows.map((o) => o.ms)))} |`,
+      `| ${k} | ${rows.length} | ${acc} | ${rej} | ${rate} | ${[...reasons].map(([r, n]) => `${r}×${n}`).join(', ') || '—'} | ${stat(rows.map((o) => o.planar))} | ${stat(rows.map((o) => o.nose))} | ${Math.round(median(rows.map((o) => o.ms)))} |`,
     );
   }
+  console.log(
+    `\nCut-offs: planar residual > ${LIVENESS_LIMITS.planarResidual}, nose parallax > ${LIVENESS_LIMITS.noseParallax} (both needed for live).`,
+  );
   console.log('\n| action (bona fide) | asked | seen | rate |\n|---|---:|---:|---:|');
   for (const [a, c] of [...perAction].sort())
     console.log(`| ${a} | ${c.asked} | ${c.seen} | ${pct(c.seen, c.asked)} |`);
