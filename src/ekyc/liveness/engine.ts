@@ -74,6 +74,8 @@ export const LIVENESS_LIMITS = {
   noseParallax: 0.25,
   /** Pose change (nose offset) needed before the parallax test says anything. */
   parallaxMinTurn: 0.06,
+  /** Turned frames needed before the parallax medians are trusted. */
+  parallaxMinFrames: 3,
   /** A jump of landmarks between consecutive frames larger than this × IOD is a cut. */
   cutJump: 0.6,
 } as const;
@@ -289,8 +291,11 @@ export function judgeSignals(a: FrameAnalysis, actions: readonly Action[]): Live
     planarR.push(r.planar);
     noseR.push(r.nose / turned);
   }
-  const parallax = planarR.length ? median(planarR) : null;
-  const nose = noseR.length ? median(noseR) : null;
+  // A real turn lasts several frames; one or two frames where the landmark net reads a turn into
+  // a warped print are not enough to measure depth on.
+  const enough = planarR.length >= L.parallaxMinFrames;
+  const parallax = enough ? median(planarR) : null;
+  const nose = enough ? median(noseR) : null;
   const flat =
     parallax === null || nose === null
       ? 'no head turn to measure'
