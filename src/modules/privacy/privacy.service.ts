@@ -7,6 +7,7 @@ import { sha256Hex } from '../../lib/hash.ts';
 import { newId } from '../../lib/ids.ts';
 import type { BlobStore } from '../../lib/storage/blob-store.ts';
 import { type Actor, recordAudit, systemActor } from '../audit/audit.ts';
+import { openSessionPersonalData } from '../sessions/sessions.service.ts';
 
 /**
  * Personal data under Decree 13/2023/ND-CP: retention per customer, consent records, data-subject
@@ -305,15 +306,23 @@ export function createPrivacyService(deps: {
         customerId,
         details: { sessions: ids.length },
       });
+      // Results and declared data are sealed under the customer's key: the subject gets them opened.
+      const opened = await Promise.all(
+        sessions.map((s) =>
+          deps.envelope
+            ? openSessionPersonalData(deps.envelope, s)
+            : { result: s.result, declared: s.declared },
+        ),
+      );
       return {
         exported_at: clock.now().toISOString(),
-        sessions: sessions.map((s) => ({
+        sessions: sessions.map((s, i) => ({
           id: s.id,
           reference_id: s.reference_id,
           status: s.status,
           checks: s.checks,
-          declared: s.declared,
-          result: s.result,
+          declared: opened[i]!.declared,
+          result: opened[i]!.result,
           created_at: s.created_at.toISOString(),
           completed_at: s.completed_at?.toISOString() ?? null,
           erased_at: s.erased_at?.toISOString() ?? null,

@@ -132,6 +132,17 @@ describe('session personal data is sealed at rest and consent is recorded', () =
     assert.equal(opened.declared.id_number, CITIZEN.id_number);
     assert.equal(opened.result?.extracted.full_name, CITIZEN.full_name);
 
+    // The data subject's export hands the data back opened, not as ciphertext.
+    const exported = await t.app.inject({
+      method: 'POST',
+      url: '/v1/data-subjects/export',
+      headers: { authorization: `Bearer ${t.seed.demoApiKey}` },
+      payload: { session_id: finished },
+    });
+    assert.equal(exported.statusCode, 200, exported.body);
+    assert.equal(exported.json().sessions[0].result.extracted.full_name, CITIZEN.full_name);
+    assert.equal(exported.json().sessions[0].declared.id_number, CITIZEN.id_number);
+
     // Consent recorded with the session, in the same transaction.
     const consents = await t.db.query<{ text_version: string; ip: string; text_sha256: string | null }>(
       'SELECT text_version, ip, text_sha256 FROM consents WHERE session_id = $1',
