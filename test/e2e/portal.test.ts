@@ -211,6 +211,36 @@ describe('portal in Chromium', () => {
     }
   });
 
+  test("the customer admin's overview shows this month's requests, cost, tier and the next tier's threshold", async () => {
+    browser.errors.length = 0;
+    await loginAs(page, server.url, 'admin@demobank.vn');
+    const card = page.getByTestId('usage-card');
+    await card.getByTestId('usage-requests').waitFor();
+    const api = (await (await page.request.get(`${server.url}/api/billing/usage/current`)).json()) as {
+      requests: number;
+      amount_vnd: number;
+      tier: number;
+      next_tier: { tier: number; starts_at: number; requests_to_go: number } | null;
+    };
+    const digits = (s: string | null) => Number((s ?? '').replace(/\D/g, ''));
+    assert.equal(digits(await card.getByTestId('usage-requests').textContent()), api.requests);
+    assert.equal(digits(await card.getByTestId('usage-cost').textContent()), api.amount_vnd);
+    assert.match((await card.getByTestId('usage-tier').textContent()) ?? '', new RegExp(`Bậc ${api.tier} `));
+    if (api.next_tier) {
+      const next = (await card.getByTestId('usage-next').textContent()) ?? '';
+      assert.match(next, new RegExp(`Bậc ${api.next_tier.tier} `));
+      assert.ok(
+        next.replace(/\D/g, ' ').includes(String(api.next_tier.starts_at).replace(/\D/g, '')) ||
+          next.includes(new Intl.NumberFormat('vi-VN').format(api.next_tier.starts_at)),
+        next,
+      );
+      assert.equal(await card.getByRole('progressbar').count(), 1);
+    }
+    assert.deepEqual(await a11yProblems(page), []);
+    await screenshot(page, 'usage-dashboard');
+    assert.deepEqual(browser.errors, []);
+  });
+
   test('a deep link while logged out goes to the login page and back after login', async () => {
     await page.context().clearCookies();
     await page.goto(`${server.url}/app/audit`);
