@@ -1,30 +1,7 @@
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { formatVnd, vndInWords } from '../../lib/money.ts';
+import { renderPdf } from '../../lib/pdf.ts';
 import type { InvoiceLineRow, InvoiceRow } from './billing.service.ts';
-
-const require = createRequire(import.meta.url);
-
-/** The part of pdfkit's API used here (the package ships no types). */
-interface Pdf {
-  x: number;
-  y: number;
-  on(event: 'data', fn: (chunk: Buffer) => void): void;
-  on(event: 'end', fn: () => void): void;
-  on(event: 'error', fn: (err: Error) => void): void;
-  registerFont(name: string, file: string): Pdf;
-  font(name: string): Pdf;
-  fontSize(size: number): Pdf;
-  text(text: string, x?: number | object, y?: number, opts?: object): Pdf;
-  moveDown(lines?: number): Pdf;
-  end(): void;
-}
-const PDFDocument = require('pdfkit') as new (opts: object) => Pdf;
-/** DejaVu Sans covers every Vietnamese letter; loaded from node_modules, embedded in each PDF. */
-const FONT_DIR = path.join(path.dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
-const FONT = path.join(FONT_DIR, 'DejaVuSans.ttf');
-const FONT_BOLD = path.join(FONT_DIR, 'DejaVuSans-Bold.ttf');
 
 export interface Party {
   name: string;
@@ -39,105 +16,92 @@ export function invoicePdf(
   seller: Party,
   buyer: Party,
 ): Promise<Buffer> {
-  const doc = new PDFDocument({
-    size: 'A4',
-    margin: 48,
-    info: { Title: `Hoá đơn ${invoice.number ?? 'nháp'}` },
-  });
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-  doc.registerFont('body', FONT);
-  doc.registerFont('bold', FONT_BOLD);
-  const title =
-    invoice.kind === 'credit_note'
-      ? 'HOÁ ĐƠN ĐIỀU CHỈNH GIẢM'
-      : invoice.status === 'draft'
-        ? 'HOÁ ĐƠN (BẢN NHÁP)'
-        : 'HOÁ ĐƠN GIÁ TRỊ GIA TĂNG';
-  doc.font('bold').fontSize(16).text(title, { align: 'center' });
-  doc
-    .font('body')
-    .fontSize(10)
-    .text(
-      `Số: ${invoice.number ?? '—'}    Kỳ cước: ${invoice.period_month.slice(5)}/${invoice.period_month.slice(0, 4)}`,
-      {
-        align: 'center',
-      },
-    );
-  doc.moveDown();
-  const party = (label: string, p: Party) => {
-    doc.font('bold').text(label);
-    doc.font('body').text(`Tên đơn vị: ${p.name}`);
-    doc.text(`Mã số thuế: ${p.taxCode ?? '—'}`);
-    if (p.address) doc.text(`Địa chỉ: ${p.address}`);
-    doc.moveDown(0.5);
-  };
-  party('Đơn vị bán hàng', seller);
-  party('Người mua hàng', buyer);
-  if (invoice.reason) doc.text(`Lý do điều chỉnh: ${invoice.reason}`).moveDown(0.5);
+  return renderPdf({ title: `Hoá đơn ${invoice.number ?? 'nháp'}`, margin: 48 }, (doc) => {
+    const title =
+      invoice.kind === 'credit_note'
+        ? 'HOÁ ĐƠN ĐIỀU CHỈNH GIẢM'
+        : invoice.status === 'draft'
+          ? 'HOÁ ĐƠN (BẢN NHÁP)'
+          : 'HOÁ ĐƠN GIÁ TRỊ GIA TĂNG';
+    doc.font('bold').fontSize(16).text(title, { align: 'center' });
+    doc
+      .font('body')
+      .fontSize(10)
+      .text(
+        `Số: ${invoice.number ?? '—'}    Kỳ cước: ${invoice.period_month.slice(5)}/${invoice.period_month.slice(0, 4)}`,
+        {
+          align: 'center',
+        },
+      );
+    doc.moveDown();
+    const party = (label: string, p: Party) => {
+      doc.font('bold').text(label);
+      doc.font('body').text(`Tên đơn vị: ${p.name}`);
+      doc.text(`Mã số thuế: ${p.taxCode ?? '—'}`);
+      if (p.address) doc.text(`Địa chỉ: ${p.address}`);
+      doc.moveDown(0.5);
+    };
+    party('Đơn vị bán hàng', seller);
+    party('Người mua hàng', buyer);
+    if (invoice.reason) doc.text(`Lý do điều chỉnh: ${invoice.reason}`).moveDown(0.5);
 
-  const cols = [48, 75, 300, 370, 450];
-  const row = (cells: string[], bold = false) => {
-    const y = doc.y;
-    doc.font(bold ? 'bold' : 'body').fontSize(9);
-    doc.text(cells[0]!, cols[0]!, y, { width: 25 });
-    doc.text(cells[1]!, cols[1]!, y, { width: 220 });
-    const h1 = doc.y;
-    doc.text(cells[2]!, cols[2]!, y, { width: 65, align: 'right' });
-    doc.text(cells[3]!, cols[3]!, y, { width: 75, align: 'right' });
-    doc.text(cells[4]!, cols[4]!, y, { width: 95, align: 'right' });
-    doc.y = Math.max(h1, doc.y) + 4;
-    doc.x = 48;
-  };
-  row(['STT', 'Tên hàng hoá, dịch vụ', 'Số lượng', 'Đơn giá', 'Thành tiền'], true);
-  for (const l of lines) {
-    row([
-      String(l.line_no),
-      l.description,
-      l.quantity.toLocaleString('vi-VN'),
-      l.unit_price_vnd === null ? 'theo bậc' : formatVnd(l.unit_price_vnd),
-      formatVnd(l.amount_vnd),
-    ]);
-    const breakdown = (l.breakdown ?? []) as Array<{
-      tier: number;
-      from: number;
-      to: number | null;
-      quantity: number;
-      unitPriceVnd: number;
-      amountVnd: number;
-    }>;
-    for (const b of breakdown) {
+    const cols = [48, 75, 300, 370, 450];
+    const row = (cells: string[], bold = false) => {
+      const y = doc.y;
+      doc.font(bold ? 'bold' : 'body').fontSize(9);
+      doc.text(cells[0]!, cols[0]!, y, { width: 25 });
+      doc.text(cells[1]!, cols[1]!, y, { width: 220 });
+      const h1 = doc.y;
+      doc.text(cells[2]!, cols[2]!, y, { width: 65, align: 'right' });
+      doc.text(cells[3]!, cols[3]!, y, { width: 75, align: 'right' });
+      doc.text(cells[4]!, cols[4]!, y, { width: 95, align: 'right' });
+      doc.y = Math.max(h1, doc.y) + 4;
+      doc.x = 48;
+    };
+    row(['STT', 'Tên hàng hoá, dịch vụ', 'Số lượng', 'Đơn giá', 'Thành tiền'], true);
+    for (const l of lines) {
       row([
-        '',
-        `   Bậc ${b.tier}: ${b.from.toLocaleString('vi-VN')} – ${b.to === null ? 'trở lên' : b.to.toLocaleString('vi-VN')} yêu cầu (${l.tier_mode === 'graduated' ? 'lũy tiến' : 'theo tổng sản lượng'})`,
-        b.quantity.toLocaleString('vi-VN'),
-        formatVnd(b.unitPriceVnd),
-        formatVnd(b.amountVnd),
+        String(l.line_no),
+        l.description,
+        l.quantity.toLocaleString('vi-VN'),
+        l.unit_price_vnd === null ? 'theo bậc' : formatVnd(l.unit_price_vnd),
+        formatVnd(l.amount_vnd),
       ]);
+      const breakdown = (l.breakdown ?? []) as Array<{
+        tier: number;
+        from: number;
+        to: number | null;
+        quantity: number;
+        unitPriceVnd: number;
+        amountVnd: number;
+      }>;
+      for (const b of breakdown) {
+        row([
+          '',
+          `   Bậc ${b.tier}: ${b.from.toLocaleString('vi-VN')} – ${b.to === null ? 'trở lên' : b.to.toLocaleString('vi-VN')} yêu cầu (${l.tier_mode === 'graduated' ? 'lũy tiến' : 'theo tổng sản lượng'})`,
+          b.quantity.toLocaleString('vi-VN'),
+          formatVnd(b.unitPriceVnd),
+          formatVnd(b.amountVnd),
+        ]);
+      }
     }
-  }
-  doc.moveDown();
-  const vatPercent = (invoice.vat_rate_bp / 100).toLocaleString('vi-VN');
-  row(['', 'Cộng tiền hàng', '', '', formatVnd(invoice.subtotal_vnd)], true);
-  row([
-    '',
-    `Thuế suất GTGT ${vatPercent} % — Tiền thuế GTGT (làm tròn theo từng dòng)`,
-    '',
-    '',
-    formatVnd(invoice.vat_vnd),
-  ]);
-  row(['', 'Tổng cộng tiền thanh toán', '', '', formatVnd(invoice.total_vnd)], true);
-  doc.moveDown();
-  doc
-    .font('body')
-    .fontSize(10)
-    .text(`Số tiền viết bằng chữ: ${vndInWords(invoice.total_vnd)}.`, 48);
-  doc.end();
-  return done;
+    doc.moveDown();
+    const vatPercent = (invoice.vat_rate_bp / 100).toLocaleString('vi-VN');
+    row(['', 'Cộng tiền hàng', '', '', formatVnd(invoice.subtotal_vnd)], true);
+    row([
+      '',
+      `Thuế suất GTGT ${vatPercent} % — Tiền thuế GTGT (làm tròn theo từng dòng)`,
+      '',
+      '',
+      formatVnd(invoice.vat_vnd),
+    ]);
+    row(['', 'Tổng cộng tiền thanh toán', '', '', formatVnd(invoice.total_vnd)], true);
+    doc.moveDown();
+    doc
+      .font('body')
+      .fontSize(10)
+      .text(`Số tiền viết bằng chữ: ${vndInWords(invoice.total_vnd)}.`, 48);
+  });
 }
 
 /** RFC 4180 CSV with a BOM so spreadsheet programs read Vietnamese letters. */

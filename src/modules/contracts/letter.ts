@@ -1,26 +1,4 @@
-import { createRequire } from 'node:module';
-import path from 'node:path';
-
-const require = createRequire(import.meta.url);
-
-/** The part of pdfkit's API used here (the package ships no types; imported by name so tsc does not look). */
-interface Pdf {
-  on(event: 'data', cb: (chunk: Buffer) => void): Pdf;
-  on(event: 'end', cb: () => void): Pdf;
-  on(event: 'error', cb: (err: Error) => void): Pdf;
-  registerFont(name: string, file: string): Pdf;
-  font(name: string): Pdf;
-  fontSize(size: number): Pdf;
-  text(text: string, opts?: { align?: 'left' | 'right' | 'center' }): Pdf;
-  moveDown(lines?: number): Pdf;
-  end(): void;
-}
-const PDFKIT = 'pdfkit';
-const PDFDocument = ((await import(PDFKIT)) as { default: new (opts: object) => Pdf }).default;
-/** DejaVu Sans covers Vietnamese diacritics; shipped in the npm package `dejavu-fonts-ttf`, read offline. */
-const FONT_DIR = path.join(path.dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
-const FONT = path.join(FONT_DIR, 'DejaVuSans.ttf');
-const FONT_BOLD = path.join(FONT_DIR, 'DejaVuSans-Bold.ttf');
+import { renderPdf } from '../../lib/pdf.ts';
 
 export interface LetterInput {
   customerName: string;
@@ -36,14 +14,7 @@ export interface LetterInput {
 
 /** The account-activation letter (A4, Vietnamese then English) as PDF bytes. No secrets in it. */
 export function renderAccountLetter(p: LetterInput): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const doc = new PDFDocument({ size: 'A4', margin: 56, info: { Title: `eKYC ${p.contractId}` } });
-    const chunks: Buffer[] = [];
-    doc.on('data', (c: Buffer) => chunks.push(c));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-    doc.registerFont('body', FONT);
-    doc.registerFont('bold', FONT_BOLD);
+  return renderPdf({ title: `eKYC ${p.contractId}`, margin: 56 }, (doc) => {
     const vn = (iso: string) => iso.split('-').reverse().join('/');
 
     doc.font('bold').fontSize(11).text('TỔNG CÔNG TY VIỄN THÔNG MOBIFONE');
@@ -74,6 +45,5 @@ export function renderAccountLetter(p: LetterInput): Promise<Buffer> {
     );
     doc.moveDown(2).text('Trân trọng / Sincerely,', { align: 'right' });
     doc.text(p.unitName, { align: 'right' });
-    doc.end();
   });
 }
