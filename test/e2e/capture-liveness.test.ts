@@ -123,6 +123,22 @@ describe('hosted capture flow: liveness challenge in Chromium', () => {
         (r.headers()['content-type'] ?? '').startsWith('multipart/form-data'),
       { timeout: 30_000 },
     );
+    let refusedOnce = false;
+    await page.route('**/liveness', async (route) => {
+      const multipart = (route.request().headers()['content-type'] ?? '').startsWith('multipart/');
+      if (!multipart || refusedOnce) return route.continue();
+      refusedOnce = true;
+      await route.fulfill({
+        status: 422,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({
+          type: 'about:blank',
+          title: 'No face in too many frames',
+          status: 422,
+          code: 'ERR_LIVENESS_NO_FACE',
+        }),
+      });
+    });
     await page.getByRole('button', { name: 'Bắt đầu' }).click();
     const challenge = (await (await challengeRes).json()) as { id: string; actions: string[] };
     assert.ok(challenge.actions.length >= 2);
@@ -162,7 +178,24 @@ describe('hosted capture flow: liveness challenge in Chromium', () => {
     for (let i = 1; i < sent.timestamps.length; i++)
       assert.ok(sent.timestamps[i]! > sent.timestamps[i - 1]!, 'timestamps increase');
 
+    // A refused attempt (here: the server's answer replaced by a 422 problem once) shows the API's
+    // message and a retry that issues a fresh challenge.
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'No face in too many frames' })
+      .waitFor({ timeout: 60_000 });
+    await screenshot(page, 'capture-liveness-refused');
+    const retryChallenge = page.waitForResponse(
+      (r) => r.url().endsWith('/liveness') && r.request().method() === 'POST' && r.status() === 201,
+    );
+    await page.getByRole('button', { name: 'Thử lại' }).click();
+    const second = (await (await retryChallenge).json()) as { id: string };
+    assert.notEqual(second.id, challenge.id, 'a retry answers a new challenge');
+
     await page.getByText('Đã ghi nhận kiểm tra người thật.').waitFor({ timeout: 60_000 });
+    const forms2 = (await page.evaluate('window.__forms')) as SentForm[];
+    const last = forms2.filter((f) => f.url.endsWith('/liveness')).at(-1);
+    assert.equal(last?.parts.find((p) => p.name === 'challenge_id')?.value, second.id);
     await screenshot(page, 'capture-liveness-done');
     await page.getByRole('button', { name: 'Tiếp tục' }).click();
 
@@ -182,6 +215,11 @@ describe('hosted capture flow: liveness challenge in Chromium', () => {
     });
     const view = (await api.json()) as { status: string };
     assert.ok(['processing', 'approved', 'declined', 'review'].includes(view.status), view.status);
-    assert.deepEqual(browser.errors, []);
+    // The only console error allowed: the browser logging the refused attempt's 422.
+    assert.deepEqual(
+      browser.errors.filter((e) => !e.includes('status of 422')),
+      [],
+    );
+    assert.equal(browser.errors.length, 1);
   });
 });
