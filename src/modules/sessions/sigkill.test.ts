@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import pg from 'pg';
 import { TEST_POSTGRES_URL } from '../../../test/db.ts';
+import { type Started, startService } from '../../../test/service.ts';
 import { usageEventIdFor } from '../../http/billable.ts';
 import { SHARED_DATA } from './test-helpers.ts';
 
@@ -14,7 +14,6 @@ import { SHARED_DATA } from './test-helpers.ts';
  * requests, restarted, and the unanswered requests retried with their Idempotency-Key: no request
  * answered 200 is unmetered, none is metered twice.
  */
-const MAIN = path.resolve(import.meta.dirname, '../../main.ts');
 const TOTAL = 200;
 const KEY = `mfk_sigkill_${randomBytes(16).toString('hex')}`;
 
@@ -24,52 +23,8 @@ function chipFile(name: string): string {
   return readFileSync(p).toString('base64');
 }
 
-interface Started {
-  child: ChildProcess;
-  port: number;
-  exit: Promise<number | null>;
-}
-
-async function start(databaseUrl: string): Promise<Started> {
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'development',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      DATABASE_URL: databaseUrl,
-      EKYC_DEMO_API_KEY: KEY,
-      EKYC_IDEMPOTENCY_STALE_MS: '500',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr!.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready in 60 s:\n${out.slice(-2000)}`)), 60_000);
-    const poll = setInterval(() => {
-      const m = /"port":(\d+),"msg":"ready"/.exec(out);
-      if (m) {
-        clearInterval(poll);
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    }, 50);
-    void exit.then((code) => {
-      clearInterval(poll);
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code} before ready:\n${out.slice(-2000)}`));
-    });
-  });
-  return { child, port, exit };
-}
+const start = (databaseUrl: string): Promise<Started> =>
+  startService({ DATABASE_URL: databaseUrl, EKYC_DEMO_API_KEY: KEY, EKYC_IDEMPOTENCY_STALE_MS: '500' });
 
 async function postgresUp(): Promise<boolean> {
   const c = new pg.Client({ connectionString: TEST_POSTGRES_URL, connectionTimeoutMillis: 2000 });
