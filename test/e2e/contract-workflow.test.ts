@@ -120,7 +120,7 @@ describe('contract workflow in Chromium: declare → provision → account detai
       "SELECT body_text FROM notices WHERE entity_id = $1 AND template LIKE '%provisioned%' ORDER BY created_at DESC",
       [contract.id],
     );
-    const token = /\/api\/account-links\/([A-Za-z0-9_-]+)/.exec(mail?.body_text ?? '')?.[1];
+    const token = /\/app\/account-links\/([A-Za-z0-9_-]+)/.exec(mail?.body_text ?? '')?.[1];
     assert.ok(token, 'the unit was mailed the account-details link');
     await loginAs(page, server.url, 'ctkv1@ekyc.local');
     await page.goto(`${server.url}/app/account-links/${token}`);

@@ -392,7 +392,8 @@ export function createContractService(deps: ContractDeps) {
           }),
         ),
       );
-      const linkUrl = `${deps.config.publicUrl}/api/account-links/${token}`;
+      // The portal page, which asks the unit to log in and then reads `/api/account-links/:token`.
+      const linkUrl = `${deps.config.publicUrl}/app/account-links/${token}`;
       try {
         await db.transaction(async (tx) => {
           const locked = await repo.lockContract(tx, c.id);

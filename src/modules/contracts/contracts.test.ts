@@ -150,7 +150,8 @@ onBothEngines('contract workflows end to end: new, renewal, cancellation, with e
     const provisioned = await post(operator, `/api/contracts/${contract.id}/provision`);
     assert.equal(provisioned.statusCode, 200, provisioned.body);
     const linkUrl = provisioned.json().link_url as string;
-    const linkPath = new URL(linkUrl).pathname;
+    assert.match(new URL(linkUrl).pathname, /^\/app\/account-links\//, 'the unit gets the portal page');
+    const linkPath = new URL(linkUrl).pathname.replace(/^\/app\//, '/api/');
     const unitMail = await notices(t, 'contract.provisioned');
     assert.ok(unitMail.some((n) => n.recipient === 'ctkv1@ekyc.local' && n.body_text.includes(linkUrl)));
 
