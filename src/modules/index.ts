@@ -11,6 +11,7 @@ import { documentRoutes } from './documents/documents.routes.ts';
 import { faceRoutes } from './faces/faces.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
 import { livenessRoutes } from './liveness/liveness.routes.ts';
+import { noticeRoutes } from './notify/notify.routes.ts';
 import { privacyRoutes } from './privacy/privacy.routes.ts';
 import { publicApiRoutes } from './sessions/sessions.routes.ts';
 import { supportRoutes } from './support/support.routes.ts';
@@ -25,6 +26,7 @@ export const routeModules: Array<(app: FastifyInstance, ctx: AppContext) => Prom
   contractRoutes,
   apiKeyRoutes,
   auditRoutes,
+  noticeRoutes,
   billingRoutes,
   faceRoutes,
   livenessRoutes,
