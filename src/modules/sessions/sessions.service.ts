@@ -5,11 +5,13 @@ import { decodeImage } from '../../ekyc/image.ts';
 import { CHECK_USAGE_KIND, recordUsageEvent } from '../../http/billable.ts';
 import { AppError, defineErrors } from '../../http/errors.ts';
 import { inputError } from '../../http/input.ts';
+import { localDateOf } from '../../lib/calendar/dates.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { CryptoError, type Envelope, isSealed } from '../../lib/crypto/envelope.ts';
 import { sha256Hex } from '../../lib/hash.ts';
 import { newId, randomToken } from '../../lib/ids.ts';
 import { type Actor, recordAudit } from '../audit/audit.ts';
+import { inForceSql } from '../contracts/in-force.ts';
 import { type CheckName, type DecisionInput, decide, type Reason } from '../decisions/decide.ts';
 import { currentRules, rulesVersion } from '../decisions/decisions.repo.ts';
 import type { ConsentInput } from '../privacy/privacy.service.ts';
@@ -713,9 +715,22 @@ export function createSessionService(deps: {
       if (s.face_template_id) await engines.face.templates.remove(customerId, s.face_template_id);
     },
 
-    /** Expires open sessions idle longer than their customer's `session_ttl_minutes`. */
+    /**
+     * Expires open sessions idle longer than their customer's `session_ttl_minutes`, and every open
+     * session of a customer whose contract is no longer in force (cancelled or expired): the
+     * applicant cannot finish it, and the customer's back end hears `session.expired`.
+     */
     async expireIdle(): Promise<number> {
       const now = clock.now();
+      const orphaned = await db.query<SessionRow>(
+        `SELECT s.* FROM verification_sessions s
+          WHERE s.status IN ('created', 'collecting', 'resubmission_requested')
+            AND NOT EXISTS (SELECT 1 FROM contracts c WHERE c.customer_id = s.customer_id AND ${inForceSql('$1')})
+          LIMIT 500`,
+        [localDateOf(now)],
+      );
+      let ended = 0;
+      for (const s of orphaned) if (await expireOne(s)) ended++;
       const candidates = await db.query<SessionRow>(
         `SELECT * FROM verification_sessions WHERE status IN ('created', 'collecting', 'resubmission_requested')
            AND last_activity_at < $1 ORDER BY last_activity_at LIMIT 500`,
@@ -729,8 +744,8 @@ export function createSessionService(deps: {
           continue;
         if (await expireOne(s)) n++;
       }
-      if (n > 0) webhooks.notifyEnqueued();
-      return n;
+      if (n + ended > 0) webhooks.notifyEnqueued();
+      return n + ended;
     },
   };
 

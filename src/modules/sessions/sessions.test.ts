@@ -132,6 +132,27 @@ describe('verification sessions end to end through HTTP', () => {
     assert.equal(up.json().code, 'ERR_SESSION_STATE');
   });
 
+  test("when the customer's contract ends, its open sessions expire at once", async () => {
+    const id = (await create({ reference_id: 'contract-ends', checks: ['face'] })).json().id;
+    const [contract] = await t.db.query<{ end_date: string }>(
+      `SELECT to_char(end_date, 'YYYY-MM-DD') AS end_date FROM contracts WHERE id = 'ctr_demobank'`,
+    );
+    try {
+      await t.db.query(`UPDATE contracts SET cancel_effective_date = $1 WHERE id = 'ctr_demobank'`, [
+        '2026-11-24',
+      ]);
+      assert.ok((await publicApiOf(t.ctx).sessions.expireIdle()) >= 1);
+      const [row] = await t.db.query<{ status: string }>(
+        'SELECT status FROM verification_sessions WHERE id = $1',
+        [id],
+      );
+      assert.equal(row!.status, 'expired');
+    } finally {
+      await t.db.query(`UPDATE contracts SET cancel_effective_date = NULL WHERE id = 'ctr_demobank'`);
+      assert.ok(contract!.end_date > '2026-11-24');
+    }
+  });
+
   test('a file that is not an image is refused at upload with its own code', async () => {
     const id = (await create({ reference_id: 'bad', checks: ['face'] })).json().id;
     const res = await upload(id, 'selfie', Buffer.from('definitely not an image'));
