@@ -14,7 +14,10 @@ export interface RawImage {
 }
 
 /** Homography mapping src[i] → dst[i] (4 point pairs), as a row-major 3×3 with h33 = 1. */
-export function homography(src: Point[], dst: Point[]): number[] {
+export function homography(
+  src: readonly (readonly [number, number])[],
+  dst: readonly (readonly [number, number])[],
+): number[] {
   const A: number[][] = [];
   for (let i = 0; i < 4; i++) {
     const [x, y] = src[i] as Point;
