@@ -1,19 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import {
-  a11yProblems,
-  type Browser,
-  launchBrowser,
-  type Server,
-  screenshot,
-  startServer,
-} from './harness.ts';
-import { sharedFile, writeY4m } from './media.ts';
+import { a11yProblems, type Browser, type Server, screenshot, startWithFakeCamera } from './harness.ts';
+import { sharedFile } from './media.ts';
 
 /** A face photo centred on a grey background, as one 640×480 camera frame. */
 async function faceScene(photo: string): Promise<Buffer> {
@@ -55,32 +45,17 @@ describe('hosted capture flow: liveness challenge in Chromium', () => {
   let server: Server;
   let browser: Browser;
   let page: Page;
-  let work: string;
+  let camera: Awaited<ReturnType<typeof startWithFakeCamera>>;
 
   before(async () => {
-    work = await mkdtemp(path.join(tmpdir(), 'ekyc-liveness-'));
-    const video = path.join(work, 'face.y4m');
-    const scene = await faceScene(sharedFile('faces/faceapi_bbt/amy/amy1.png'));
-    await writeY4m(
-      video,
-      Array.from({ length: 10 }, () => scene),
-    );
-    [server, browser] = await Promise.all([
-      startServer({ jobs: true }),
-      launchBrowser([
-        '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream',
-        `--use-file-for-fake-video-capture=${video}`,
-      ]),
-    ]);
+    camera = await startWithFakeCamera(await faceScene(sharedFile('faces/faceapi_bbt/amy/amy1.png')));
+    ({ server, browser } = camera);
     page = await browser.newPage();
     await page.addInitScript(RECORD_FORMS);
     await page.setViewportSize({ width: 390, height: 844 });
   });
   after(async () => {
-    await browser?.close();
-    await server?.close();
-    await rm(work, { recursive: true, force: true });
+    await camera?.close();
   });
 
   test('selfie → liveness actions with instructions and a progress ring → frames at ≥ 5 fps → submitted', async () => {

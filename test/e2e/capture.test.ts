@@ -1,18 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import {
-  a11yProblems,
-  type Browser,
-  launchBrowser,
-  type Server,
-  screenshot,
-  startServer,
-} from './harness.ts';
-import { sharedFile, syntheticCardScene, writeY4m } from './media.ts';
+import { a11yProblems, type Browser, type Server, screenshot, startWithFakeCamera } from './harness.ts';
+import { sharedFile, syntheticCardScene } from './media.ts';
 
 /**
  * The hosted capture flow end to end: a customer's back end opens a session with its API key, the
@@ -24,31 +14,18 @@ describe('hosted capture flow in Chromium with a fake camera', () => {
   let server: Server;
   let browser: Browser;
   let page: Page;
-  let work: string;
+  let camera: Awaited<ReturnType<typeof startWithFakeCamera>>;
 
   before(async () => {
-    work = await mkdtemp(path.join(tmpdir(), 'ekyc-capture-'));
-    const video = path.join(work, 'card.y4m');
-    const scene = await syntheticCardScene(sharedFile('faces/faceapi_bbt/amy/amy1.png'));
-    await writeY4m(
-      video,
-      Array.from({ length: 10 }, () => scene),
+    camera = await startWithFakeCamera(
+      await syntheticCardScene(sharedFile('faces/faceapi_bbt/amy/amy1.png')),
     );
-    [server, browser] = await Promise.all([
-      startServer({ jobs: true }),
-      launchBrowser([
-        '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream',
-        `--use-file-for-fake-video-capture=${video}`,
-      ]),
-    ]);
+    ({ server, browser } = camera);
     page = await browser.newPage();
     await page.setViewportSize({ width: 390, height: 844 });
   });
   after(async () => {
-    await browser?.close();
-    await server?.close();
-    await rm(work, { recursive: true, force: true });
+    await camera?.close();
   });
 
   async function openSession(checks: string[]): Promise<{ id: string; captureUrl: string } | null> {

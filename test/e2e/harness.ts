@@ -13,6 +13,7 @@ import { startJobQueue } from '../../src/jobs/queue.ts';
 import { systemClock } from '../../src/lib/clock.ts';
 import { testConfig } from '../app.ts';
 import { freshDatabase } from '../db.ts';
+import { writeY4m } from './media.ts';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 export const DIST = path.join(REPO, 'web/dist');
@@ -154,3 +155,35 @@ export async function a11yProblems(page: Page): Promise<string[]> {
   return (await page.evaluate(`${A11Y_SCRIPT}\na11yCheck();`)) as string[];
 }
 let A11Y_SCRIPT: string | undefined;
+
+/**
+ * The app with the job queue and a Chromium whose camera plays `scene` (a still 640×480 frame) on a
+ * loop, for the hosted capture flow. `close` stops both and removes the fake video.
+ */
+export async function startWithFakeCamera(
+  scene: Buffer,
+): Promise<{ server: Server; browser: Browser; close(): Promise<void> }> {
+  const work = await mkdtemp(path.join(tmpdir(), 'ekyc-camera-'));
+  const video = path.join(work, 'camera.y4m');
+  await writeY4m(
+    video,
+    Array.from({ length: 10 }, () => scene),
+  );
+  const [server, browser] = await Promise.all([
+    startServer({ jobs: true }),
+    launchBrowser([
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${video}`,
+    ]),
+  ]);
+  return {
+    server,
+    browser,
+    async close() {
+      await browser.close();
+      await server.close();
+      await rm(work, { recursive: true, force: true });
+    },
+  };
+}
