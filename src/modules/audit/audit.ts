@@ -136,18 +136,8 @@ export async function verifyAuditChain(db: Db): Promise<AuditVerification> {
   }
 }
 
-export interface AuditRow {
+export interface AuditRow extends ChainFields {
   id: number;
-  at: Date;
-  actor_type: string;
-  actor_id: string | null;
-  action: string;
-  entity_type: string;
-  entity_id: string | null;
-  customer_id: string | null;
-  ip: string | null;
-  request_id: string | null;
-  details: Record<string, unknown>;
 }
 
 export async function listAudit(
