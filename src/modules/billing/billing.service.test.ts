@@ -175,6 +175,36 @@ describe('monthly billing run', () => {
     }
   });
 
+  onBothEngines(
+    'days two contracts share count on the later one; days with none stay unbilled',
+    async (engine) => {
+      const { db, billing } = await setup(engine);
+      const cus = await buildCustomer(db);
+      const old = await buildContract(db, { customerId: cus, start: '2025-03-21', end: '2026-03-20' });
+      const renewal = await buildContract(db, { customerId: cus, start: '2026-03-15', end: '2026-03-25' });
+      await recordUsageBatch(db, [
+        ...events(cus, 2, new Date('2026-03-14T23:30:00+07:00'), 'ov-old'),
+        ...events(cus, 3, new Date('2026-03-15T00:00:00+07:00'), 'ov-both'),
+        ...events(cus, 4, new Date('2026-03-25T23:00:00+07:00'), 'ov-new'),
+        ...events(cus, 5, new Date('2026-03-26T00:00:00+07:00'), 'ov-none'),
+      ]);
+      const run = await billing.runMonth('2026-03', systemActor, { customerId: cus });
+      assert.deepEqual([run.billedEvents, run.unbilledEvents], [9, 5]);
+      const lines = await db.query<{ contract_id: string; quantity: number }>(
+        `SELECT l.contract_id, l.quantity FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
+        WHERE i.customer_id = $1 AND l.kind = 'usage' ORDER BY l.quantity`,
+        [cus],
+      );
+      assert.deepEqual(
+        lines.map((l) => [l.contract_id, l.quantity]),
+        [
+          [old, 2],
+          [renewal, 7],
+        ],
+      );
+    },
+  );
+
   onBothEngines('a re-run adds no duplicate and never changes a finalized invoice', async (engine) => {
     const { db, billing, clock } = await setup(engine);
     {

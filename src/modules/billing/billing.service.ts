@@ -1,12 +1,11 @@
-import type { Db } from '../../db/client.ts';
+import type { Db, SqlParam } from '../../db/client.ts';
 import { defineErrors } from '../../http/errors.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
 import { applyRateBp, vatOfLine } from '../../lib/money.ts';
 import { type Actor, recordAudit } from '../audit/audit.ts';
 import { bookInvoiceShares, reverseLineShare } from '../commissions/ledger.ts';
-import { dailyUsage } from '../metering/metering.ts';
-import { type LocalMonth, localMonth, monthOf } from './period.ts';
+import { type LocalMonth, localMidnight, localMonth, monthOf } from './period.ts';
 import { type PlanVersion, planVersionOn } from './plans.repo.ts';
 import { price } from './pricing.ts';
 
@@ -174,6 +173,80 @@ export function createBillingService(deps: { db: Db; clock: Clock; options: Bill
   }
 
   /**
+   * Events per Cloud SaaS contract for a month in one aggregate query. Each local day of the month
+   * goes to the first Cloud SaaS contract (in `contractsOf` order: the later start wins) in force
+   * that day; runs of days with one contract become spans of instants, and each span is one range
+   * scan of the (customer_id, at) index. Events outside every span are unbilled.
+   */
+  async function usageByContract(
+    m: LocalMonth,
+    byCustomer: Map<string, ContractRow[]>,
+    customerId?: string,
+  ): Promise<{ counts: Map<string, number>; billedEvents: number; unbilledEvents: number }> {
+    const midnights = new Map<number, string>();
+    const midnight = (day: number) => {
+      let at = midnights.get(day);
+      if (!at) {
+        const d = new Date(day * dayMs);
+        at = localMidnight(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), tz).toISOString();
+        midnights.set(day, at);
+      }
+      return at;
+    };
+    const first = dayNumber(m.firstDay);
+    const last = dayNumber(m.lastDay);
+    const spans = {
+      contract: [] as string[],
+      customer: [] as string[],
+      from: [] as string[],
+      to: [] as string[],
+    };
+    for (const [customer, list] of byCustomer) {
+      const cloud = list.filter((c) => c.edition === 'cloud_saas');
+      let open: { contract: string; from: number } | undefined;
+      for (let day = first; day <= last + 1; day++) {
+        const c =
+          day > last
+            ? undefined
+            : cloud.find(
+                (k) =>
+                  dayNumber(k.start_date) <= day &&
+                  day <= dayNumber(k.end_date) &&
+                  (k.cancel_effective_date === null || day < dayNumber(k.cancel_effective_date)),
+              );
+        if (open && open.contract !== c?.id) {
+          spans.contract.push(open.contract);
+          spans.customer.push(customer);
+          spans.from.push(midnight(open.from));
+          spans.to.push(midnight(day));
+          open = undefined;
+        }
+        if (c && !open) open = { contract: c.id, from: day };
+      }
+    }
+    const rows = await db.query<{ i: number; n: number }>(
+      `SELECT s.i, (SELECT count(*) FROM usage_events e
+                     WHERE e.customer_id = s.customer_id AND e.at >= s.from_at AND e.at < s.to_at)::int AS n
+         FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS s(customer_id, from_at, to_at, i)`,
+      [spans.customer, spans.from, spans.to],
+    );
+    const counts = new Map<string, number>();
+    let billedEvents = 0;
+    for (const r of rows) {
+      const contract = spans.contract[r.i - 1]!;
+      counts.set(contract, (counts.get(contract) ?? 0) + r.n);
+      billedEvents += r.n;
+    }
+    const params: SqlParam[] = [m.start, m.end];
+    const only = customerId ? `AND customer_id = $${params.push(customerId)}` : '';
+    const [all] = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM usage_events WHERE at >= $1 AND at < $2 ${only}`,
+      params,
+    );
+    return { counts, billedEvents, unbilledEvents: (all?.n ?? 0) - billedEvents };
+  }
+
+  /**
    * The draft lines of every customer for a month: usage counted on the days each Cloud SaaS
    * contract is in force (a customer with two contracts on one day counts on the later one),
    * priced by the contract's plan version in force on the month's first day; plus on-premise
@@ -191,26 +264,7 @@ export function createBillingService(deps: { db: Db; clock: Clock; options: Bill
       list.push(c);
       byCustomer.set(c.customer_id, list);
     }
-    const usage = await dailyUsage(db, m.start, m.end, tz, customerId);
-    const counts = new Map<string, number>();
-    let billedEvents = 0;
-    let unbilledEvents = 0;
-    for (const u of usage) {
-      const candidates = byCustomer.get(u.customer_id) ?? [];
-      const c = candidates.find(
-        (k) =>
-          k.edition === 'cloud_saas' &&
-          k.start_date <= u.day &&
-          u.day <= k.end_date &&
-          (k.cancel_effective_date === null || u.day < k.cancel_effective_date),
-      );
-      if (!c) {
-        unbilledEvents += u.n;
-        continue;
-      }
-      billedEvents += u.n;
-      counts.set(c.id, (counts.get(c.id) ?? 0) + u.n);
-    }
+    const { counts, billedEvents, unbilledEvents } = await usageByContract(m, byCustomer, customerId);
 
     const schedule = await db.query<{ contract_id: string; amount_vnd: number; description: string }>(
       `SELECT s.contract_id, s.amount_vnd, s.description FROM billing_schedule_items s
