@@ -8,6 +8,7 @@ import { jobDefinitions } from './jobs/index.ts';
 import { startJobQueue } from './jobs/queue.ts';
 import { systemClock } from './lib/clock.ts';
 import { createLogger } from './logger.ts';
+import { publicApiOf } from './modules/sessions/sessions.routes.ts';
 
 function printBanner(url: string, engine: string, report: SeedReport) {
   const lines = [
@@ -47,6 +48,9 @@ async function main() {
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const report = await seed(db, config, systemClock);
   const { app, ctx } = await buildApp({ config, db, logger });
+  const upgraded = await publicApiOf(ctx).sessions.upgradeLegacyData();
+  if (upgraded.subjectRefs || upgraded.templates)
+    logger.info(upgraded, 'legacy personal data keyed and sealed');
   ctx.queue = await startJobQueue(db, jobDefinitions(ctx), (err) => logger.error({ err }, 'job queue error'));
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();

@@ -4,6 +4,7 @@ export interface TemplateRow {
   id: string;
   customer_id: string;
   subject_ref: string;
+  /** The descriptor sealed under the customer's data key (empty once erased). */
   descriptor: Uint8Array;
   model: string;
   created_at: Date;
@@ -21,7 +22,7 @@ export async function insertTemplate(
     id: string;
     customerId: string;
     subjectRef: string;
-    descriptor: Float32Array;
+    sealedDescriptor: Uint8Array;
     model: string;
     now: Date;
   },
@@ -29,7 +30,7 @@ export async function insertTemplate(
   await db.query(
     `INSERT INTO face_templates (id, customer_id, subject_ref, descriptor, model, created_at)
      VALUES ($1, $2, $3, $4, $5, $6)`,
-    [t.id, t.customerId, t.subjectRef, toBytes(t.descriptor), t.model, t.now],
+    [t.id, t.customerId, t.subjectRef, t.sealedDescriptor, t.model, t.now],
   );
 }
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { createTestApp, type TestApp } from '../../../test/app.ts';
@@ -14,6 +15,8 @@ import {
 import { analyzeImage } from '../../ekyc/face/engine.ts';
 import { loadFaceModels } from '../../ekyc/face/models.ts';
 import { fixedClock } from '../../lib/clock.ts';
+import { CryptoError, createEnvelope, isSealed } from '../../lib/crypto/envelope.ts';
+import { toBytes } from './faces.repo.ts';
 import { createFaceTemplateService } from './faces.service.ts';
 
 let t: TestApp;
@@ -166,7 +169,11 @@ describe('face templates (1:N duplicate search)', () => {
             [customerId],
           );
         }
-        const svc = createFaceTemplateService({ db, clock: fixedClock('2026-11-24T03:00:00Z') });
+        const clock = fixedClock('2026-11-24T03:00:00Z');
+        const keyring = { current: randomBytes(32), previous: [] };
+        // `cacheTtlMs: 0` everywhere: each open reads the key table, as a fresh process would.
+        const envelope = createEnvelope({ db, keyring, clock, cacheTtlMs: 0 });
+        const svc = createFaceTemplateService({ db, clock, envelope });
         const m = await loadFaceModels();
         const obama = await analyzeImage(
           faceFile('face_recognition_examples/knn_examples/train/obama/obama.jpg'),
@@ -197,11 +204,44 @@ describe('face templates (1:N duplicate search)', () => {
           await svc.findDuplicates(customerId, obamaAgain.descriptor, { excludeSubject: 'subject-1' }),
           [],
         );
-        // A fresh service rebuilds its index from the table.
-        const again = createFaceTemplateService({ db, clock: fixedClock('2026-11-24T03:00:00Z') });
+        // Descriptors are stored sealed: no row holds the float bytes in clear.
+        const stored = await db.query<{ descriptor: Uint8Array }>(
+          'SELECT descriptor FROM face_templates WHERE customer_id = $1',
+          [customerId],
+        );
+        assert.equal(stored.length, 2);
+        for (const r of stored) {
+          assert.ok(isSealed(r.descriptor));
+          assert.equal(Buffer.from(r.descriptor).includes(toBytes(obama.descriptor).subarray(0, 16)), false);
+        }
+        // A row written in clear before sealing is sealed by the start-up upgrade and still matches.
+        await db.query(
+          `INSERT INTO face_templates (id, customer_id, subject_ref, descriptor, model, created_at)
+           VALUES ('ftp_legacy', $1, 'subject-3', $2, 'old', now())`,
+          [customerId, toBytes(biden.descriptor)],
+        );
+        assert.equal(await svc.sealLegacy(), 1);
+        assert.equal(await svc.sealLegacy(), 0);
+        const [legacy] = await db.query<{ descriptor: Uint8Array }>(
+          `SELECT descriptor FROM face_templates WHERE id = 'ftp_legacy'`,
+        );
+        assert.ok(isSealed(legacy!.descriptor));
+        // A fresh service rebuilds its index from the table by opening every descriptor.
+        const again = createFaceTemplateService({ db, clock, envelope });
         assert.equal(
           (await again.findDuplicates(customerId, obamaAgain.descriptor))[0]?.subject_ref,
           'subject-1',
+        );
+        assert.deepEqual(
+          (await again.findDuplicates(customerId, biden.descriptor)).map((h) => h.subject_ref).sort(),
+          ['subject-2', 'subject-3'],
+        );
+        // Crypto-shredding the customer makes the stored descriptors unreadable.
+        await envelope.shred(customerId);
+        const afterShred = createFaceTemplateService({ db, clock, envelope });
+        await assert.rejects(
+          afterShred.findDuplicates(customerId, obamaAgain.descriptor),
+          (err: unknown) => err instanceof CryptoError && err.reason === 'shredded',
         );
       } finally {
         await db.close();

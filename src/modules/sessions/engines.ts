@@ -13,6 +13,7 @@ import { loadFaceModels } from '../../ekyc/face/models.ts';
 import { decodeImage } from '../../ekyc/image.ts';
 import type { Action, Frame } from '../../ekyc/liveness/engine.ts';
 import type { Clock } from '../../lib/clock.ts';
+import type { Envelope } from '../../lib/crypto/envelope.ts';
 import { createChipService } from '../chip/chip.service.ts';
 import { createFaceTemplateService, type FaceTemplateService } from '../faces/faces.service.ts';
 import { createLivenessService } from '../liveness/liveness.service.ts';
@@ -50,7 +51,7 @@ export interface Engines {
 /** The reader's decode limits: its portrait box is in these coordinates. */
 const DOCUMENT_DECODE = { maxSide: 1600, minSide: 200 } as const;
 
-export function createEngines(deps: { db: Db; clock: Clock }): Engines {
+export function createEngines(deps: { db: Db; clock: Clock; envelope: Envelope }): Engines {
   let ocrStarted = false;
   return {
     face: {

@@ -5,7 +5,7 @@ import { installBillable } from '../../http/billable.ts';
 import type { AppContext } from '../../http/context.ts';
 import { createIdempotency, type Idempotency } from '../../http/idempotency.ts';
 import { createRateLimiter, type RateLimiter } from '../../http/rate-limit.ts';
-import { errorResponses, idParam } from '../../http/schemas.ts';
+import { errorResponses, idParam, listOf } from '../../http/schemas.ts';
 import { envelopeFor } from '../../lib/crypto/keys.ts';
 import { sha256Hex } from '../../lib/hash.ts';
 import { customerScopeSql } from '../accounts/scope.ts';
@@ -141,6 +141,49 @@ export const sessionViewSchema = {
     },
     erased: { type: 'boolean' },
   },
+  examples: [
+    {
+      id: 'ses_0a1b2c3d4e5f6g7h8j9k',
+      reference_id: 'loan-2026-0001',
+      status: 'approved',
+      checks: ['document', 'face', 'liveness'],
+      locale: 'vi',
+      redirect_url: 'https://bank.example.vn/ekyc/done',
+      created_at: '2026-11-24T03:00:00.000Z',
+      updated_at: '2026-11-24T03:02:41.000Z',
+      expires_at: null,
+      submitted_at: '2026-11-24T03:02:30.000Z',
+      completed_at: '2026-11-24T03:02:41.000Z',
+      uploads: [
+        { slot: 'document_back', uploaded_at: '2026-11-24T03:01:05.000Z' },
+        { slot: 'document_front', uploaded_at: '2026-11-24T03:00:48.000Z' },
+        { slot: 'liveness', uploaded_at: '2026-11-24T03:02:20.000Z' },
+        { slot: 'selfie', uploaded_at: '2026-11-24T03:01:30.000Z' },
+      ],
+      decision: { rule_version: 3, reasons: [] },
+      reason_codes: [],
+      scores: {
+        face: { similarity: 0.82, threshold: 0.5, reference: 'document' },
+        liveness: { live: true, score: 0.93 },
+      },
+      extracted: {
+        id_number: '001099012345',
+        full_name: 'NGUYỄN VĂN AN',
+        date_of_birth: '1999-05-14',
+        sex: 'M',
+        date_of_expiry: '2039-05-14',
+      },
+      evidence: [
+        { field: 'id_number', source: 'qr' },
+        { field: 'full_name', source: 'qr' },
+        { field: 'date_of_birth', source: 'qr' },
+        { field: 'sex', source: 'ocr' },
+        { field: 'date_of_expiry', source: 'ocr' },
+      ],
+      review: null,
+      erased: false,
+    },
+  ],
 } as const;
 
 const createdSchema = {
@@ -156,9 +199,67 @@ const createdSchema = {
     capture_token_expires_at: { type: 'string' },
     expires_at: { type: 'string' },
   },
+  examples: [
+    {
+      id: 'ses_0a1b2c3d4e5f6g7h8j9k',
+      status: 'created',
+      checks: ['document', 'face', 'liveness'],
+      capture_url: 'https://ekyc.mobifone.vn/capture/cap_Xq3vYt0bK2mN8pR5sW7zA1cD4eF6',
+      capture_token_expires_at: '2026-11-24T04:00:00.000Z',
+      expires_at: '2026-11-24T03:30:00.000Z',
+    },
+  ],
+} as const;
+
+const sessionSummarySchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    reference_id: { type: 'string' },
+    status: { type: 'string' },
+    checks: { type: 'array', items: { type: 'string' } },
+    reason_codes: { type: 'array', items: { type: 'string' } },
+    created_at: { type: 'string' },
+    completed_at: { type: ['string', 'null'] },
+  },
+  examples: [
+    {
+      id: 'ses_0a1b2c3d4e5f6g7h8j9k',
+      reference_id: 'loan-2026-0001',
+      status: 'review',
+      checks: ['document', 'face'],
+      reason_codes: ['DUPLICATE_FACE'],
+      created_at: '2026-11-24T03:00:00.000Z',
+      completed_at: '2026-11-24T03:02:41.000Z',
+    },
+  ],
 } as const;
 
 const sessionParams = idParam('id', 'ses');
+/** What any upload to an open session can be refused with. */
+const UPLOAD_ERRORS = [
+  'ERR_SESSION_STATE',
+  'ERR_UPLOAD_NOT_REQUESTED',
+  'ERR_UPLOAD_MISSING',
+  'ERR_UPLOAD_INVALID',
+  'ERR_DATA_ERASED',
+] as const;
+/** The session's liveness step: its own refusals, then the engine's and the challenge's. */
+const LIVENESS_ERRORS = [
+  'ERR_SESSION_STATE',
+  'ERR_UPLOAD_NOT_REQUESTED',
+  'ERR_LIVENESS_ATTEMPTS_EXHAUSTED',
+  'ERR_LIVENESS_CHALLENGE_MISMATCH',
+  'ERR_LIVENESS_FRAMES_COUNT',
+  'ERR_LIVENESS_FRAMES_ORDER',
+  'ERR_LIVENESS_FRAME_RATE',
+  'ERR_LIVENESS_NO_FACE',
+  'ERR_LIVENESS_FACE_CHANGED',
+  'ERR_LIVENESS_CHALLENGE_EXPIRED',
+  'ERR_LIVENESS_CHALLENGE_USED',
+  'ERR_LIVENESS_REPLAY',
+  'ERR_DATA_ERASED',
+] as const;
 const consentProperties = {
   text_version: {
     type: 'string',
@@ -184,6 +285,7 @@ const consentSchema = {
   additionalProperties: false,
   required: ['text_version'],
   properties: consentProperties,
+  examples: [{ text_version: 'mobifone-ekyc-2026-01', purpose: 'ekyc_verification' }],
 } as const;
 const consentRecordedSchema = {
   type: 'object',
@@ -192,6 +294,13 @@ const consentRecordedSchema = {
     session_id: { type: 'string' },
     granted_at: { type: 'string', format: 'date-time' },
   },
+  examples: [
+    {
+      id: 'cns_0a1b2c3d4e5f6g7h8j9k',
+      session_id: 'ses_0a1b2c3d4e5f6g7h8j9k',
+      granted_at: '2026-11-24T03:00:20.000Z',
+    },
+  ],
 } as const;
 const tokenParams = {
   type: 'object',
@@ -210,6 +319,14 @@ const chipBody = {
   },
   required: ['sod'],
   additionalProperties: false,
+  examples: [
+    {
+      sod: 'd4IGxzCCBsMGCSqGSIb3DQEHAqCCBrQwggawAgEDMQ8wDQYJYIZIAWUDBAIBBQAw',
+      com: 'YBZfAQQwMTA3XFxhAmF1dXZr',
+      dg1: 'YV1fH1pJRFZOTTAwMTA5OTAxMjM0NTwwMDEwOTkwMTIzNDU',
+      dg13: 'bYIBxDCCAcACAQEwEAIBARMMMDAxMDk5MDEyMzQ1',
+    },
+  ],
 } as const;
 
 export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
@@ -240,7 +357,8 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
     route.preHandler = pre;
   });
 
-  const engines = createEngines({ db, clock });
+  const envelope = await envelopeFor(ctx);
+  const engines = createEngines({ db, clock, envelope });
   app.addHook('onClose', () => engines.close());
   const webhooks = createWebhookService({
     db,
@@ -257,7 +375,7 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
     clock,
     engines,
     webhooks,
-    envelope: await envelopeFor(ctx),
+    envelope,
     recordConsent: (input, tx) => privacy.recordConsent(input, tx),
     publicUrl: ctx.config.publicUrl,
     enqueueProcessing: async (id) => {
@@ -329,7 +447,7 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
           },
           examples: [{ reference_id: 'loan-2026-0001', checks: ['face'], locale: 'vi' }],
         },
-        response: { 201: createdSchema, ...errorResponses(401, 403, 409, 422, 429) },
+        response: { 201: createdSchema, ...errorResponses('ERR_CHECK_REQUIRED', 'ERR_CONSENT_INVALID') },
       },
     },
     async (req, reply) => {
@@ -360,28 +478,8 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
           },
         },
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              items: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    id: { type: 'string' },
-                    reference_id: { type: 'string' },
-                    status: { type: 'string' },
-                    checks: { type: 'array', items: { type: 'string' } },
-                    reason_codes: { type: 'array', items: { type: 'string' } },
-                    created_at: { type: 'string' },
-                    completed_at: { type: ['string', 'null'] },
-                  },
-                },
-              },
-              next_cursor: { type: ['string', 'null'] },
-            },
-          },
-          ...errorResponses(401, 429),
+          200: listOf(sessionSummarySchema, { cursor: true }),
+          ...errorResponses('ERR_CURSOR'),
         },
       },
     },
@@ -397,7 +495,7 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
         summary: 'Status, decision, reason codes, scores, extracted data and evidence',
         security: sec,
         params: sessionParams,
-        response: { 200: sessionViewSchema, ...errorResponses(401, 404, 429) },
+        response: { 200: sessionViewSchema, ...errorResponses('ERR_SESSION_NOT_FOUND', 'ERR_DATA_ERASED') },
       },
     },
     async (req) => sessions.status(client(req).customerId, req.params.id),
@@ -413,7 +511,10 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
         description: 'The usage record and an anonymous audit entry remain.',
         security: sec,
         params: sessionParams,
-        response: { 204: { type: 'null', description: 'Erased' }, ...errorResponses(401, 404, 429) },
+        response: {
+          204: { type: 'null', description: 'Erased' },
+          ...errorResponses('ERR_SESSION_NOT_FOUND'),
+        },
       },
     },
     async (req, reply) => {
@@ -458,7 +559,7 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
           security: sec,
           consumes: ['multipart/form-data'],
           params: sessionParams,
-          response: { 200: sessionViewSchema, ...errorResponses(401, 404, 409, 413, 415, 422, 429) },
+          response: { 200: sessionViewSchema, ...errorResponses('ERR_SESSION_NOT_FOUND', ...UPLOAD_ERRORS) },
         },
       },
       async (req, reply) => {
@@ -475,7 +576,7 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
           summary: `${u.summary} (hosted capture page, authenticated by the capture token)`,
           consumes: ['multipart/form-data'],
           params: tokenParams,
-          response: { 200: sessionViewSchema, ...errorResponses(401, 409, 413, 415, 422) },
+          response: { 200: sessionViewSchema, ...errorResponses('ERR_CAPTURE_TOKEN', ...UPLOAD_ERRORS) },
         },
       },
       async (req, reply) => {
@@ -497,7 +598,15 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
         security: sec,
         params: sessionParams,
         body: chipBody,
-        response: { 200: sessionViewSchema, ...errorResponses(401, 404, 409, 413, 422, 429) },
+        response: {
+          200: sessionViewSchema,
+          ...errorResponses(
+            'ERR_SESSION_NOT_FOUND',
+            'ERR_SESSION_STATE',
+            'ERR_UPLOAD_NOT_REQUESTED',
+            'ERR_DATA_ERASED',
+          ),
+        },
       },
     },
     async (req) =>
@@ -519,6 +628,14 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
       nonce: { type: 'string' },
       expires_at: { type: 'string', format: 'date-time' },
     },
+    examples: [
+      {
+        id: 'lvc_0a1b2c3d4e5f6g7h8j9k',
+        actions: ['turn_left', 'blink'],
+        nonce: 'Zr8pQ2xW4kLm7nB1',
+        expires_at: '2026-11-24T03:03:00.000Z',
+      },
+    ],
   } as const;
   const livenessVerdictSchema = {
     type: 'object',
@@ -601,9 +718,38 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
           200: {
             type: 'object',
             properties: { ...sessionViewSchema.properties, liveness: livenessVerdictSchema },
+            examples: [
+              {
+                ...sessionViewSchema.examples[0],
+                status: 'collecting',
+                updated_at: '2026-11-24T03:02:20.000Z',
+                expires_at: '2026-11-24T03:32:20.000Z',
+                submitted_at: null,
+                completed_at: null,
+                decision: null,
+                scores: {},
+                extracted: {},
+                evidence: [],
+                liveness: {
+                  challenge_id: 'lvc_0a1b2c3d4e5f6g7h8j9k',
+                  live: true,
+                  score: 0.93,
+                  checks: [
+                    { name: 'actions', passed: true, detail: '2/2 actions done in order' },
+                    { name: 'planar_residual', passed: true, value: 0.021 },
+                    { name: 'nose_parallax', passed: true, value: 0.41 },
+                    { name: 'same_face', passed: true, value: 0.18 },
+                  ],
+                  actions: [
+                    { action: 'turn_left', done: true, at_ms: 1250 },
+                    { action: 'blink', done: true, at_ms: 2875 },
+                  ],
+                },
+              },
+            ],
           },
           201: challengeSchema,
-          ...errorResponses(400, 401, 404, 409, 410, 413, 415, 422, 429),
+          ...errorResponses('ERR_SESSION_NOT_FOUND', ...LIVENESS_ERRORS),
         },
       },
     },
@@ -627,7 +773,7 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
         response: {
           200: sessionViewSchema,
           201: challengeSchema,
-          ...errorResponses(400, 401, 409, 410, 413, 415, 422),
+          ...errorResponses('ERR_CAPTURE_TOKEN', ...LIVENESS_ERRORS),
         },
       },
     },
@@ -656,7 +802,10 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
             ip: { type: 'string', anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }] },
           },
         },
-        response: { 201: consentRecordedSchema, ...errorResponses(400, 401, 404, 409, 429) },
+        response: {
+          201: consentRecordedSchema,
+          ...errorResponses('ERR_SESSION_NOT_FOUND', 'ERR_SESSION_STATE', 'ERR_CONSENT_INVALID'),
+        },
       },
     },
     async (req, reply) =>
@@ -671,7 +820,10 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
         summary: "The capture page's consent step: records the text version, the time and the applicant's IP",
         params: tokenParams,
         body: consentSchema,
-        response: { 201: consentRecordedSchema, ...errorResponses(400, 401, 409) },
+        response: {
+          201: consentRecordedSchema,
+          ...errorResponses('ERR_CAPTURE_TOKEN', 'ERR_SESSION_STATE', 'ERR_CONSENT_INVALID'),
+        },
       },
     },
     async (req, reply) => {
@@ -693,7 +845,15 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
         summary: 'Submit: the checks run in the background; poll GET or wait for the webhook',
         security: sec,
         params: sessionParams,
-        response: { 202: sessionViewSchema, ...errorResponses(401, 404, 409, 429) },
+        response: {
+          202: sessionViewSchema,
+          ...errorResponses(
+            'ERR_SESSION_NOT_FOUND',
+            'ERR_SESSION_STATE',
+            'ERR_SESSION_INCOMPLETE',
+            'ERR_DATA_ERASED',
+          ),
+        },
       },
     },
     async (req, reply) => reply.code(202).send(await sessions.submit(client(req).customerId, req.params.id)),
@@ -714,7 +874,7 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
         tags: ['capture'],
         summary: 'What the hosted capture page needs: checks, status, uploads so far, locale, redirect',
         params: tokenParams,
-        response: { 200: sessionViewSchema, ...errorResponses(401) },
+        response: { 200: sessionViewSchema, ...errorResponses('ERR_CAPTURE_TOKEN', 'ERR_DATA_ERASED') },
       },
     },
     async (req) => {
@@ -730,7 +890,15 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
         tags: ['capture'],
         summary: 'Submit from the hosted capture page',
         params: tokenParams,
-        response: { 202: sessionViewSchema, ...errorResponses(401, 409) },
+        response: {
+          202: sessionViewSchema,
+          ...errorResponses(
+            'ERR_CAPTURE_TOKEN',
+            'ERR_SESSION_STATE',
+            'ERR_SESSION_INCOMPLETE',
+            'ERR_DATA_ERASED',
+          ),
+        },
       },
     },
     async (req, reply) => {
@@ -778,7 +946,7 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
               },
             },
           },
-          ...errorResponses(401, 403),
+          ...errorResponses(),
         },
       },
     },
@@ -837,7 +1005,10 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
             note: { type: 'string', maxLength: 1000 },
           },
         },
-        response: { 200: sessionViewSchema, ...errorResponses(401, 403, 404, 409) },
+        response: {
+          200: sessionViewSchema,
+          ...errorResponses('ERR_SESSION_NOT_FOUND', 'ERR_REVIEW_STATE', 'ERR_DATA_ERASED'),
+        },
       },
     },
     async (req) => {

@@ -8,6 +8,7 @@ import { inputError } from '../../http/input.ts';
 import { localDateOf } from '../../lib/calendar/dates.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { CryptoError, type Envelope, isSealed } from '../../lib/crypto/envelope.ts';
+import { createSubjectRefs } from '../../lib/crypto/subject-ref.ts';
 import { sha256Hex } from '../../lib/hash.ts';
 import { newId, randomToken } from '../../lib/ids.ts';
 import { type Actor, recordAudit } from '../audit/audit.ts';
@@ -32,6 +33,10 @@ export const sessionError = defineErrors({
   ERR_CAPTURE_TOKEN: { status: 401, title: 'The capture link is invalid or has expired' },
   ERR_REVIEW_STATE: { status: 409, title: 'Only a session in review can be decided' },
   ERR_CURSOR: { status: 400, title: 'The pagination cursor is malformed' },
+  ERR_LIVENESS_ATTEMPTS_EXHAUSTED: {
+    status: 409,
+    title: 'The session has used all its liveness attempts: submit it as it is or start a new session',
+  },
   ERR_LIVENESS_CHALLENGE_MISMATCH: {
     status: 409,
     title: "Frames must answer this session's latest liveness challenge: issue one first",
@@ -185,6 +190,7 @@ export function createSessionService(deps: {
   enqueueProcessing?: (sessionId: string) => Promise<void>;
 }) {
   const { db, clock, engines, webhooks, envelope } = deps;
+  const subjectRefs = createSubjectRefs({ db, envelope, clock });
   const inflight = new Map<string, Promise<void>>();
 
   async function sealJson(customerId: string, context: string, value: unknown): Promise<SealedJson> {
@@ -991,7 +997,7 @@ export function createSessionService(deps: {
     ) {
       input.declared_id_mismatch = true;
     }
-    const subjectRef = idNumber ? `sub_${sha256Hex(`${s.customer_id}:${idNumber}`).slice(0, 32)}` : null;
+    const subjectRef = idNumber ? await subjectRefs.of(s.customer_id, idNumber) : null;
     if (selfie && s.checks.includes('face')) {
       const hits = await engines.face.templates.findDuplicates(s.customer_id, selfie.descriptor, {
         threshold: rules.rules.duplicate_face.min_similarity,
@@ -1048,6 +1054,13 @@ export function createSessionService(deps: {
     }
   }
 
-  return Object.assign(service, { ruleVersion: (c: string, v: number) => rulesVersion(db, c, v) });
+  return Object.assign(service, {
+    ruleVersion: (c: string, v: number) => rulesVersion(db, c, v),
+    /** Keys subject references and seals face descriptors stored before either was protected (run at start). */
+    upgradeLegacyData: async () => ({
+      subjectRefs: await subjectRefs.rekeyLegacy(),
+      templates: await engines.face.templates.sealLegacy(),
+    }),
+  });
 }
 export type SessionService = ReturnType<typeof createSessionService>;
