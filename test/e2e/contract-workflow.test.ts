@@ -158,4 +158,68 @@ describe('contract workflow in Chromium: declare → provision → account detai
       [],
     );
   });
+
+  test('the unit renews the demo contract, the operator activates it; then the unit cancels and the operator confirms', async () => {
+    browser.errors.length = 0;
+    const today = new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Ho_Chi_Minh' });
+
+    // 1. The CTKV declares the renewal of the demo bank's active contract.
+    await loginAs(page, server.url, 'ctkv1@ekyc.local');
+    await page.goto(`${server.url}/app/contracts`);
+    await page.getByRole('button', { name: 'Gia hạn ctr_demobank' }).click();
+    const renew = page.getByRole('dialog');
+    await renew.getByLabel('Thời hạn (tháng)').fill('24');
+    assert.deepEqual(await a11yProblems(page), [], 'renewal form accessibility');
+    await screenshot(page, 'renewal-1-declare');
+    const declared = page.waitForResponse(
+      (r) => r.url().endsWith('/api/contracts') && r.request().method() === 'POST',
+    );
+    await renew.getByRole('button', { name: 'Khai báo gia hạn' }).click();
+    const res = await declared;
+    assert.equal(res.status(), 201, await res.text());
+    const renewal = (await res.json()) as { id: string; renewal_of: string; term_months: number };
+    assert.equal(renewal.renewal_of, 'ctr_demobank');
+    assert.equal(renewal.term_months, 24);
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await page.getByText('Gia hạn của ctr_demobank').waitFor();
+    assert.equal(await contractStatus(renewal.id), 'declared');
+
+    // 2. The operator activates it from the task queue.
+    await loginAs(page, server.url, 'operator@ekyc.local');
+    await page.goto(`${server.url}/app/tasks`);
+    const activate = page.getByRole('button', { name: `Kích hoạt gia hạn ${renewal.id}` });
+    await activate.click();
+    await page.getByRole('status').filter({ hasText: renewal.id }).waitFor();
+    await screenshot(page, 'renewal-2-activated');
+    assert.equal(await contractStatus(renewal.id), 'active');
+    assert.equal(await contractStatus('ctr_demobank'), 'renewed');
+
+    // 3. The customer asks to cancel: the unit declares it, effective today.
+    await loginAs(page, server.url, 'ctkv1@ekyc.local');
+    await page.goto(`${server.url}/app/contracts`);
+    await page.getByRole('button', { name: `Hủy hợp đồng ${renewal.id}` }).click();
+    const cancel = page.getByRole('dialog');
+    assert.equal(await cancel.getByLabel('Ngày hiệu lực hủy').inputValue(), today);
+    await cancel.getByLabel('Lý do').fill('Khách hàng chuyển sang giải pháp nội bộ');
+    assert.deepEqual(await a11yProblems(page), [], 'cancellation form accessibility');
+    await screenshot(page, 'cancellation-1-declare');
+    await cancel.getByRole('button', { name: 'Khai báo hủy' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await page.getByText(`Ngừng dịch vụ từ ${today}`).waitFor();
+    assert.equal(await contractStatus(renewal.id), 'cancellation_requested');
+
+    // 4. The operator configures it: effective today, so the contract is cancelled at once.
+    await loginAs(page, server.url, 'operator@ekyc.local');
+    await page.goto(`${server.url}/app/tasks`);
+    await page.getByRole('button', { name: `Xác nhận đã cấu hình hủy ${renewal.id}` }).click();
+    await page.getByRole('status').filter({ hasText: renewal.id }).waitFor();
+    await screenshot(page, 'cancellation-2-configured');
+    assert.equal(await contractStatus(renewal.id), 'cancelled');
+    const [notice] = await server.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM notices WHERE entity_id = $1 AND template LIKE '%cancellation%'",
+      [renewal.id],
+    );
+    assert.ok((notice?.n ?? 0) > 0, 'the unit and the customer are notified');
+    assert.deepEqual(browser.errors, []);
+  });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { recordUsageBatch } from '../../src/modules/metering/metering.ts';
 import {
   a11yProblems,
   type Browser,
@@ -238,6 +239,53 @@ describe('portal in Chromium', () => {
     }
     assert.deepEqual(await a11yProblems(page), []);
     await screenshot(page, 'usage-dashboard');
+    assert.deepEqual(browser.errors, []);
+  });
+
+  test('the customer admin sees requests per day as a bar chart and the sessions by outcome', async () => {
+    browser.errors.length = 0;
+    const customerId = server.seed.demoCustomerId!;
+    const now = Date.now();
+    const today = new Date(now).toLocaleDateString('sv-SE', { timeZone: 'Asia/Ho_Chi_Minh' });
+    await recordUsageBatch(
+      server.db,
+      Array.from({ length: 7 }, (_, i) => ({
+        customerId,
+        requestId: `e2e-usage-${i}`,
+        kind: 'verification',
+        at: new Date(now - i * 1000),
+      })),
+    );
+    for (const [i, status] of ['approved', 'approved', 'approved', 'declined'].entries()) {
+      await server.db.query(
+        `INSERT INTO verification_sessions (id, customer_id, reference_id, checks, status, created_at, updated_at, last_activity_at)
+         VALUES ($1, $2, $3, '["document"]', $4, $5, $5, $5)`,
+        [`ses_e2eusage${i}`, customerId, `e2e-${i}`, status, new Date(now)],
+      );
+    }
+
+    await loginAs(page, server.url, 'admin@demobank.vn');
+    await page.getByRole('navigation').getByRole('link', { name: 'Sử dụng' }).click();
+    await page.waitForURL(/\/app\/usage$/);
+    const chart = page.getByTestId('usage-chart');
+    await chart.waitFor();
+    assert.equal(await chart.locator('rect').count(), 30, 'one bar per day of the last 30');
+    const bar = chart.locator(`rect[data-day="${today}"]`);
+    assert.ok(Number(await bar.getAttribute('data-requests')) >= 7, 'today carries the recorded requests');
+    const outcomes = page.getByTestId('usage-outcomes');
+    assert.match(
+      (await outcomes.locator('[data-outcome="approved"]').textContent()) ?? '',
+      /Chấp thuận: 3 \(75%\)/,
+    );
+    assert.match(
+      (await outcomes.locator('[data-outcome="declined"]').textContent()) ?? '',
+      /Từ chối: 1 \(25%\)/,
+    );
+    assert.deepEqual(await a11yProblems(page), []);
+    await screenshot(page, 'usage-charts');
+
+    await page.getByLabel('Khoảng thời gian').selectOption('7');
+    await page.waitForFunction("document.querySelectorAll('[data-testid=usage-chart] rect').length === 7");
     assert.deepEqual(browser.errors, []);
   });
 

@@ -32,6 +32,7 @@ export const NAV: NavItem[] = [
     roles: ['admin', 'operator', 'unit_user', 'am', 'kam', 'customer_admin'],
   },
   { label: 'nav.support', href: '/app/support', roles: [...STAFF, 'customer_admin'] },
+  { label: 'nav.usage', href: '/app/usage', roles: ['customer_admin'] },
   { label: 'nav.apiKeys', href: '/app/api-keys', roles: ['customer_admin'] },
   { label: 'nav.audit', href: '/app/audit', roles: ['admin'] },
   {

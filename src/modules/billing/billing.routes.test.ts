@@ -153,4 +153,63 @@ describe('billing HTTP', () => {
     assert.equal(current.json().requests, 0);
     assert.equal(current.json().next_tier.starts_at, 5_001);
   });
+
+  test('usage per local day over a window (zeros included) and sessions by outcome, scoped by role', async () => {
+    const customerId = t.seed.demoCustomerId!;
+    // Now is 2026-11-24 10:00 in Hanoi: the 30-day window is 2026-10-26 … 2026-11-24 local.
+    const at = [
+      '2026-10-25T16:59:59Z', // 2026-10-25 23:59:59 local: before the window
+      '2026-10-25T17:00:00Z', // 2026-10-26 00:00 local: the first day
+      '2026-11-23T16:59:59Z', // 2026-11-23 23:59:59 local
+      '2026-11-23T17:00:00Z', // 2026-11-24 00:00 local
+      '2026-11-24T02:00:00Z',
+    ];
+    await recordUsageBatch(
+      t.db,
+      at.map((iso, i) => ({ customerId, requestId: `daily-${i}`, kind: 'verification', at: new Date(iso) })),
+    );
+    for (const [i, status] of ['approved', 'approved', 'declined', 'review'].entries()) {
+      await t.db.query(
+        `INSERT INTO verification_sessions (id, customer_id, reference_id, checks, status, created_at, updated_at, last_activity_at)
+         VALUES ($1, $2, $3, '["document"]', $4, $5, $5, $5)`,
+        [`ses_daily${i}`, customerId, `ref-${i}`, status, new Date('2026-11-20T03:00:00Z')],
+      );
+    }
+    const customer = await t.login('admin@demobank.vn');
+    const res = await customer.request({ method: 'GET', url: '/api/billing/usage/daily' });
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json();
+    assert.equal(body.from, '2026-10-26');
+    assert.equal(body.to, '2026-11-24');
+    assert.equal(body.days.length, 30);
+    const perDay = Object.fromEntries(
+      body.days.map((d: { day: string; requests: number }) => [d.day, d.requests]),
+    );
+    assert.equal(perDay['2026-10-26'], 1);
+    assert.equal(perDay['2026-11-23'], 1);
+    assert.equal(perDay['2026-11-24'], 2);
+    assert.equal(perDay['2026-11-01'], 0);
+    assert.deepEqual(body.sessions, { approved: 2, declined: 1, review: 1 });
+
+    const week = await customer.request({ method: 'GET', url: '/api/billing/usage/daily?days=7' });
+    assert.equal(week.json().days.length, 7);
+    assert.equal(
+      (await customer.request({ method: 'GET', url: '/api/billing/usage/daily?days=0' })).statusCode,
+      400,
+    );
+    // Another unit's agent cannot read this customer's usage; staff without a customer must name one.
+    const agent = await t.login('agent1@ekyc.local');
+    const hidden = await agent.request({
+      method: 'GET',
+      url: `/api/billing/usage/daily?customer_id=${customerId}`,
+    });
+    assert.equal(hidden.statusCode, 404);
+    const admin = await t.login('admin@ekyc.local');
+    assert.equal((await admin.request({ method: 'GET', url: '/api/billing/usage/daily' })).statusCode, 404);
+    const seen = await admin.request({
+      method: 'GET',
+      url: `/api/billing/usage/daily?customer_id=${customerId}`,
+    });
+    assert.equal(seen.json().days.at(-1).requests, 2);
+  });
 });

@@ -4,6 +4,7 @@ import { actorOf, currentScope, currentUser } from '../../http/auth.ts';
 import type { AppContext } from '../../http/context.ts';
 import { errorResponses, idParam } from '../../http/schemas.ts';
 import { newId } from '../../lib/ids.ts';
+import { addDays } from '../../lib/calendar/dates.ts';
 import { percentToBp } from '../../lib/money.ts';
 import { customerScopeSql } from '../accounts/scope.ts';
 import { recordAudit } from '../audit/audit.ts';
@@ -671,6 +672,82 @@ export async function billingRoutes(app: FastifyInstance, ctx: AppContext) {
           unit_price_vnd: next.unitPriceVnd,
           requests_to_go: next.requestsToGo,
         },
+      };
+    },
+  );
+
+  app.get<{ Querystring: { customer_id?: string; days?: number } }>(
+    '/api/billing/usage/daily',
+    {
+      preHandler: ctx.guards.user(),
+      schema: {
+        tags: ['billing'],
+        summary:
+          "A customer's billable requests per local day (every day of the window, zeros included) and its sessions by outcome",
+        querystring: {
+          type: 'object',
+          properties: {
+            customer_id: { type: 'string', pattern: '^cus_[0-9a-z]{1,40}$' },
+            days: { type: 'integer', minimum: 1, maximum: 92, default: 30 },
+          },
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              customer_id: { type: 'string' },
+              from: { type: 'string' },
+              to: { type: 'string' },
+              days: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { day: { type: 'string' }, requests: { type: 'integer' } },
+                },
+              },
+              sessions: {
+                type: 'object',
+                description: 'Sessions created in the window, by status (approved, declined, review …)',
+                additionalProperties: { type: 'integer' },
+              },
+            },
+          },
+          ...errorResponses(401, 404),
+        },
+      },
+    },
+    async (req) => {
+      const customerId = req.query.customer_id ?? currentUser(req).customerId;
+      if (!customerId) throw billingError('ERR_INVOICE_NOT_FOUND', 'customer_id is required');
+      const params: SqlParam[] = [customerId];
+      const where = customerScopeSql(currentScope(req), 'id', params);
+      const [visible] = await ctx.db.query(`SELECT 1 FROM customers WHERE id = $1 AND ${where}`, params);
+      if (!visible) throw billingError('ERR_INVOICE_NOT_FOUND', 'Customer not found');
+      const to = localDate(ctx.clock.now(), tz);
+      const from = addDays(to, 1 - (req.query.days ?? 30));
+      // Local midnight of the first day, converted by the database in the service's time zone.
+      const args = [customerId, from, tz];
+      const start = '($2::date)::timestamp AT TIME ZONE $3';
+      const perDay = await ctx.db.query<{ day: string; requests: number }>(
+        `SELECT to_char((at AT TIME ZONE $3)::date, 'YYYY-MM-DD') AS day, count(*)::int AS requests
+           FROM usage_events WHERE customer_id = $1 AND at >= ${start} GROUP BY 1`,
+        args,
+      );
+      const byStatus = await ctx.db.query<{ status: string; n: number }>(
+        `SELECT status, count(*)::int AS n FROM verification_sessions
+          WHERE customer_id = $1 AND created_at >= ${start} GROUP BY 1 ORDER BY 1`,
+        args,
+      );
+      const counts = new Map(perDay.map((r) => [r.day, r.requests]));
+      const days = [];
+      for (let d = from; d <= to; d = addDays(d, 1)) days.push({ day: d, requests: counts.get(d) ?? 0 });
+      return {
+        customer_id: customerId,
+        from,
+        to,
+        days,
+        sessions: Object.fromEntries(byStatus.map((r) => [r.status, r.n])),
       };
     },
   );

@@ -1,30 +1,28 @@
 import { useState } from 'react';
 import { api } from '../api.ts';
-import { useI18n } from '../i18n.tsx';
+import { type MsgKey, useI18n } from '../i18n.tsx';
 import { Link } from '../router.tsx';
 import { useUser } from '../session.tsx';
 import { ErrorBox, Field, Modal, useAction, useAsync } from '../ui.tsx';
+import { CancelModal, type Contract, RenewModal } from './ContractChanges.tsx';
 import { ListPage, StatusBadge } from './ListPage.tsx';
-
-interface Contract {
-  id: string;
-  customer_id: string;
-  edition: string;
-  status: string;
-  start_date: string | null;
-  end_date: string | null;
-  signing_unit_id: string | null;
-  price_plan_code: string | null;
-}
 
 const DECLARERS = new Set(['admin', 'unit_user', 'agent_user']);
 const OPERATORS = new Set(['admin', 'operator']);
+/** The states the server accepts a renewal or a cancellation from (contracts.service.ts). */
+const RENEWABLE = new Set(['active', 'expiring', 'expired']);
+const CANCELLABLE = new Set(['active', 'expiring', 'provisioning']);
 
 export function ContractsPage() {
   const { t, fmtDate } = useI18n();
   const user = useUser();
   const [declaring, setDeclaring] = useState(false);
+  const [changing, setChanging] = useState<{ kind: 'renew' | 'cancel'; contract: Contract } | null>(null);
   const [reloadKey, setReloadKey] = useState(0);
+  const changed = () => {
+    setChanging(null);
+    setReloadKey((k) => k + 1);
+  };
   const act = useAction();
   const run = async (fn: () => Promise<unknown>, reload: () => void) => {
     const ok = await act.run(fn);
@@ -47,13 +45,19 @@ export function ContractsPage() {
           }}
         />
       ) : null}
+      {changing?.kind === 'renew' ? (
+        <RenewModal contract={changing.contract} onClose={() => setChanging(null)} onDone={changed} />
+      ) : null}
+      {changing?.kind === 'cancel' ? (
+        <CancelModal contract={changing.contract} onClose={() => setChanging(null)} onDone={changed} />
+      ) : null}
       <ListPage<Contract>
         title="contracts.title"
         url="/api/contracts"
         reloadKey={reloadKey}
         actions={(c, reload) => (
           <>
-            {c.status === 'declared' && OPERATORS.has(user.role) ? (
+            {c.status === 'declared' && !c.renewal_of && OPERATORS.has(user.role) ? (
               <button
                 type="button"
                 className="btn btn-small btn-primary"
@@ -61,6 +65,37 @@ export function ContractsPage() {
                 onClick={() => run(() => api.post(`/api/contracts/${c.id}/provision`, {}), reload)}
               >
                 {t('contracts.provision')}
+              </button>
+            ) : null}
+            {c.status === 'declared' && c.renewal_of && OPERATORS.has(user.role) ? (
+              <button
+                type="button"
+                className="btn btn-small btn-primary"
+                disabled={act.busy}
+                aria-label={`${t('contracts.activateRenewal')} ${c.id}`}
+                onClick={() => run(() => api.post(`/api/contracts/${c.id}/activate-renewal`), reload)}
+              >
+                {t('contracts.activateRenewal')}
+              </button>
+            ) : null}
+            {RENEWABLE.has(c.status) && DECLARERS.has(user.role) ? (
+              <button
+                type="button"
+                className="btn btn-small"
+                aria-label={`${t('contracts.renew')} ${c.id}`}
+                onClick={() => setChanging({ kind: 'renew', contract: c })}
+              >
+                {t('contracts.renew')}
+              </button>
+            ) : null}
+            {CANCELLABLE.has(c.status) && DECLARERS.has(user.role) ? (
+              <button
+                type="button"
+                className="btn btn-small btn-danger"
+                aria-label={`${t('contracts.cancel')} ${c.id}`}
+                onClick={() => setChanging({ kind: 'cancel', contract: c })}
+              >
+                {t('contracts.cancel')}
               </button>
             ) : null}
             {c.status === 'provisioning' && DECLARERS.has(user.role) ? (
@@ -108,7 +143,20 @@ export function ContractsPage() {
           { label: 'contracts.id', render: (c) => <code>{c.id}</code> },
           { label: 'contracts.customer', render: (c) => <code>{c.customer_id}</code> },
           { label: 'contracts.edition', render: (c) => c.edition },
-          { label: 'common.status', render: (c) => <StatusBadge status={c.status} /> },
+          {
+            label: 'common.status',
+            render: (c) => (
+              <>
+                <StatusBadge status={c.status} />
+                {c.renewal_of ? (
+                  <div className="small muted">{t('contracts.renewalOf', { id: c.renewal_of })}</div>
+                ) : null}
+                {c.cancel_effective_date ? (
+                  <div className="small">{t('contracts.cancelFrom', { date: c.cancel_effective_date })}</div>
+                ) : null}
+              </>
+            ),
+          },
           {
             label: 'contracts.term',
             render: (c) =>
@@ -129,6 +177,20 @@ interface Task {
   due_at: string | null;
   overdue: boolean;
 }
+
+/** What the operator does for each kind of contract task (the server closes the task). */
+const TASK_ACTIONS: Record<string, { path: string; label: MsgKey; done: MsgKey } | undefined> = {
+  process_renewal: {
+    path: 'activate-renewal',
+    label: 'contracts.activateRenewal',
+    done: 'tasks.renewalActivated',
+  },
+  process_cancellation: {
+    path: 'confirm-cancellation',
+    label: 'contracts.confirmCancellation',
+    done: 'tasks.cancellationConfigured',
+  },
+};
 
 export function TasksPage() {
   const { t, fmtDate } = useI18n();
@@ -170,6 +232,24 @@ export function TasksPage() {
               }}
             >
               {t('contracts.provision')}
+            </button>
+          ) : x.status === 'open' && x.contract_id && OPERATORS.has(user.role) && TASK_ACTIONS[x.kind] ? (
+            <button
+              type="button"
+              className="btn btn-small btn-primary"
+              disabled={act.busy}
+              aria-label={`${t(TASK_ACTIONS[x.kind]!.label)} ${x.contract_id}`}
+              onClick={async () => {
+                setNotice(null);
+                const step = TASK_ACTIONS[x.kind]!;
+                const r = await act.run(() => api.post(`/api/contracts/${x.contract_id}/${step.path}`));
+                if (r !== undefined) {
+                  setNotice(t(step.done, { id: x.contract_id ?? '' }));
+                  reload();
+                }
+              }}
+            >
+              {t(TASK_ACTIONS[x.kind]!.label)}
             </button>
           ) : x.status === 'open' && x.kind === 'deliver_account_details' && DECLARERS.has(user.role) ? (
             <Link className="btn btn-small" href="/app/contracts">

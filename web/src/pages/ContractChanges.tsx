@@ -1,0 +1,187 @@
+import { useState } from 'react';
+import { api } from '../api.ts';
+import { useI18n } from '../i18n.tsx';
+import { ErrorBox, Field, Modal, useAction } from '../ui.tsx';
+
+export interface Contract {
+  id: string;
+  customer_id: string;
+  edition: string;
+  status: string;
+  start_date: string | null;
+  end_date: string | null;
+  signing_unit_id: string | null;
+  price_plan_code: string | null;
+  renewal_of: string | null;
+  cancel_effective_date: string | null;
+}
+
+/** Today's date where the business is (the server checks dates against the Vietnamese calendar). */
+export function todayLocal(): string {
+  return new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Ho_Chi_Minh' });
+}
+
+/** The unit declares the signed renewal: same customer and edition, the term continues after the original. */
+export function RenewModal({
+  contract,
+  onClose,
+  onDone,
+}: {
+  contract: Contract;
+  onClose: () => void;
+  onDone: () => void;
+}) {
+  const { t } = useI18n();
+  const [form, setForm] = useState({ signed_at: todayLocal(), term_months: '12', amount: '', notes: '' });
+  const set = (k: keyof typeof form) => (e: { target: { value: string } }) =>
+    setForm({ ...form, [k]: e.target.value });
+  const action = useAction();
+  const cloud = contract.edition === 'cloud_saas';
+  return (
+    <Modal title={t('contracts.renewTitle', { id: contract.id })} onClose={onClose}>
+      <form
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const ok = await action.run(() =>
+            api.post('/api/contracts', {
+              customer_id: contract.customer_id,
+              edition: contract.edition,
+              renewal_of: contract.id,
+              signed_at: form.signed_at,
+              term_months: Number(form.term_months),
+              ...(cloud
+                ? { price_plan_code: contract.price_plan_code ?? 'cloud_saas_default' }
+                : { onprem_amount_vnd: Number(form.amount) }),
+              ...(form.notes.trim() ? { notes: form.notes.trim() } : {}),
+            }),
+          );
+          if (ok !== undefined) onDone();
+        }}
+      >
+        <p className="muted">{t('contracts.renewIntro', { end: contract.end_date ?? '—' })}</p>
+        <Field label={t('contracts.signedAt')}>
+          {(id) => (
+            <input
+              id={id}
+              type="date"
+              required
+              max={todayLocal()}
+              value={form.signed_at}
+              onChange={set('signed_at')}
+            />
+          )}
+        </Field>
+        <Field label={t('contracts.termMonths')}>
+          {(id) => (
+            <input
+              id={id}
+              type="number"
+              min={1}
+              max={120}
+              required
+              value={form.term_months}
+              onChange={set('term_months')}
+            />
+          )}
+        </Field>
+        {cloud ? null : (
+          <Field label={t('contracts.amount')}>
+            {(id) => (
+              <input id={id} type="number" min={0} required value={form.amount} onChange={set('amount')} />
+            )}
+          </Field>
+        )}
+        <Field label={t('contracts.notes')}>
+          {(id) => <textarea id={id} maxLength={4000} rows={2} value={form.notes} onChange={set('notes')} />}
+        </Field>
+        <ErrorBox error={action.error} />
+        <div className="modal-actions">
+          <button type="button" className="btn" onClick={onClose}>
+            {t('common.cancel')}
+          </button>
+          <button type="submit" className="btn btn-primary" disabled={action.busy}>
+            {t('contracts.renewSubmit')}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+/** The unit declares the customer's cancellation; the effective date is the first day without service. */
+export function CancelModal({
+  contract,
+  onClose,
+  onDone,
+}: {
+  contract: Contract;
+  onClose: () => void;
+  onDone: () => void;
+}) {
+  const { t } = useI18n();
+  const today = todayLocal();
+  const [form, setForm] = useState({ requested_on: today, effective_date: today, reason: '' });
+  const set = (k: keyof typeof form) => (e: { target: { value: string } }) =>
+    setForm({ ...form, [k]: e.target.value });
+  const action = useAction();
+  return (
+    <Modal title={t('contracts.cancelTitle', { id: contract.id })} onClose={onClose}>
+      <form
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const ok = await action.run(() =>
+            api.post(`/api/contracts/${contract.id}/cancel`, { ...form, reason: form.reason.trim() }),
+          );
+          if (ok !== undefined) onDone();
+        }}
+      >
+        <Field label={t('contracts.requestedOn')}>
+          {(id) => (
+            <input
+              id={id}
+              type="date"
+              required
+              max={today}
+              value={form.requested_on}
+              onChange={set('requested_on')}
+            />
+          )}
+        </Field>
+        <Field label={t('contracts.effectiveDate')} hint={t('contracts.effectiveHint')}>
+          {(id, hint) => (
+            <input
+              id={id}
+              type="date"
+              required
+              min={today}
+              aria-describedby={hint}
+              value={form.effective_date}
+              onChange={set('effective_date')}
+            />
+          )}
+        </Field>
+        <Field label={t('contracts.reason')}>
+          {(id) => (
+            <textarea
+              id={id}
+              required
+              maxLength={1000}
+              rows={3}
+              value={form.reason}
+              onChange={set('reason')}
+            />
+          )}
+        </Field>
+        <ErrorBox error={action.error} />
+        <div className="modal-actions">
+          <button type="button" className="btn" onClick={onClose}>
+            {t('common.close')}
+          </button>
+          <button type="submit" className="btn btn-danger" disabled={action.busy}>
+            {t('contracts.cancelSubmit')}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
