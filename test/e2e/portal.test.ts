@@ -289,6 +289,42 @@ describe('portal in Chromium', () => {
     assert.deepEqual(browser.errors, []);
   });
 
+  test('the customer admin changes decision thresholds: a new rules version the API then serves', async () => {
+    browser.errors.length = 0;
+    await loginAs(page, server.url, 'admin@demobank.vn');
+    await page.getByRole('navigation').getByRole('link', { name: 'Quy tắc quyết định' }).click();
+    await page.getByTestId('rules-version').waitFor();
+    const before = (await page.getByTestId('rules-version').textContent()) ?? '';
+    const v0 = Number(/(\d+)/.exec(before)?.[1]);
+    const face = page.getByRole('group', { name: 'So khớp khuôn mặt' });
+    await face.getByLabel('Chuyển xem xét khi điểm dưới').fill('0.7');
+    await page.getByRole('group', { name: 'Giấy tờ' }).getByLabel('Giấy tờ hết hạn').selectOption('review');
+    assert.deepEqual(await a11yProblems(page), []);
+    await page.getByRole('button', { name: 'Lưu thành phiên bản mới' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Đã lưu phiên bản ${v0 + 1}` })
+      .waitFor();
+    await page
+      .getByTestId('rules-version')
+      .filter({ hasText: `${v0 + 1}` })
+      .waitFor();
+    await screenshot(page, 'decision-rules');
+    const res = await page.request.get(
+      `${server.url}/api/customers/${server.seed.demoCustomerId}/decision-rules`,
+    );
+    const body = (await res.json()) as {
+      current: {
+        version: number;
+        rules: { face: { review_below: number }; document: { on_expired: string } };
+      };
+    };
+    assert.equal(body.current.version, v0 + 1);
+    assert.equal(body.current.rules.face.review_below, 0.7);
+    assert.equal(body.current.rules.document.on_expired, 'review');
+    assert.deepEqual(browser.errors, []);
+  });
+
   test('a deep link while logged out goes to the login page and back after login', async () => {
     await page.context().clearCookies();
     await page.goto(`${server.url}/app/audit`);

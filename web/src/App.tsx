@@ -9,6 +9,7 @@ import { CustomerDetailPage, CustomersPage } from './pages/Customers.tsx';
 import { ErrorsPage } from './pages/Errors.tsx';
 import { HomePage } from './pages/Home.tsx';
 import { LoginPage } from './pages/Login.tsx';
+import { RulesPage } from './pages/Rules.tsx';
 import { UsagePage } from './pages/Usage.tsx';
 import { ContractsPage, InvoicesPage, SessionsPage, SupportPage, TasksPage } from './pages/Work.tsx';
 import { Link, match, navigate, useLocation } from './router.tsx';
@@ -63,6 +64,7 @@ function Page({ path }: { path: string }) {
   if (k) return <ApiKeysPage customerId={k.id!} />;
   if (path === '/app/api-keys') return <MyApiKeysPage />;
   if (path === '/app/usage') return <UsagePage />;
+  if (path === '/app/rules') return <RulesPage />;
   if (path === '/app/audit' && user.role === 'admin') return <AuditPage />;
   if (path === '/app/errors') return <ErrorsPage />;
   if (path === '/app/contracts') return <ContractsPage />;

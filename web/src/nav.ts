@@ -33,6 +33,7 @@ export const NAV: NavItem[] = [
   },
   { label: 'nav.support', href: '/app/support', roles: [...STAFF, 'customer_admin'] },
   { label: 'nav.usage', href: '/app/usage', roles: ['customer_admin'] },
+  { label: 'nav.rules', href: '/app/rules', roles: ['customer_admin'] },
   { label: 'nav.apiKeys', href: '/app/api-keys', roles: ['customer_admin'] },
   { label: 'nav.audit', href: '/app/audit', roles: ['admin'] },
   {
