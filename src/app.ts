@@ -8,6 +8,7 @@ import type { Db } from './db/client.ts';
 import { createGuards } from './http/auth.ts';
 import type { AppContext } from './http/context.ts';
 import { errorCatalogue } from './http/errors.ts';
+import { documentErrors } from './http/openapi.ts';
 import { frameworkErrors, registerProblemHandlers } from './http/problem.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
 import { newId } from './lib/ids.ts';
@@ -86,6 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; c
   });
 
   await app.register(swagger, {
+    transform: documentErrors,
     openapi: {
       openapi: '3.1.0',
       info: {

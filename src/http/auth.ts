@@ -6,6 +6,7 @@ import type { Role, SessionUser } from '../modules/accounts/roles.ts';
 import { type Scope, scopeOf } from '../modules/accounts/scope.ts';
 import type { Actor } from '../modules/audit/audit.ts';
 import { httpError } from './errors.ts';
+import { answersWith } from './openapi.ts';
 
 export const SESSION_COOKIE = 'ekyc_session';
 export const CSRF_COOKIE = 'ekyc_csrf';
@@ -30,7 +31,7 @@ export interface Guards {
 export function createGuards(auth: AuthService, apiKeys: ApiKeyService): Guards {
   return {
     user(...roles) {
-      return async (req: FastifyRequest, _reply: FastifyReply) => {
+      const guard = async (req: FastifyRequest, _reply: FastifyReply) => {
         const token = req.cookies[SESSION_COOKIE];
         const session = token ? await auth.sessionFromToken(token) : undefined;
         if (!session) throw httpError('ERR_UNAUTHENTICATED');
@@ -42,16 +43,24 @@ export function createGuards(auth: AuthService, apiKeys: ApiKeyService): Guards 
         if (roles.length > 0 && !roles.includes(session.user.role)) throw httpError('ERR_FORBIDDEN');
         req.user = session.user;
       };
+      return answersWith(
+        guard,
+        ['ERR_UNAUTHENTICATED', ...(roles.length > 0 ? (['ERR_FORBIDDEN'] as const) : [])],
+        ['ERR_CSRF'],
+      );
     },
-    async apiClient(req) {
-      const header = req.headers.authorization;
-      const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_\-.]{1,200})$/.exec(header) : null;
-      const client = match ? await apiKeys.authenticate(match[1]!) : undefined;
-      if (!client) {
-        throw httpError('ERR_INVALID_API_KEY', undefined, undefined, { 'www-authenticate': 'Bearer' });
-      }
-      req.apiClient = client;
-    },
+    apiClient: answersWith(
+      async (req: FastifyRequest) => {
+        const header = req.headers.authorization;
+        const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_\-.]{1,200})$/.exec(header) : null;
+        const client = match ? await apiKeys.authenticate(match[1]!) : undefined;
+        if (!client) {
+          throw httpError('ERR_INVALID_API_KEY', undefined, undefined, { 'www-authenticate': 'Bearer' });
+        }
+        req.apiClient = client;
+      },
+      ['ERR_INVALID_API_KEY', 'ERR_CONTRACT_INACTIVE'],
+    ),
   };
 }
 

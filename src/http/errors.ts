@@ -55,6 +55,13 @@ export function defineErrors<const T extends Record<`ERR_${string}`, ErrorDefini
   };
 }
 
+/** The definition of a code; throws for a code no module defines (a typo in a route's error list). */
+export function errorDefinition(code: string): ErrorDefinition {
+  const def = catalogue.get(code);
+  if (!def) throw new Error(`Error code ${code} is not in the catalogue`);
+  return def;
+}
+
 /** All codes defined so far, for the docs. */
 export function errorCatalogue(): Array<{ code: string } & ErrorDefinition> {
   return [...catalogue.entries()]

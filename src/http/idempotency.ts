@@ -4,6 +4,7 @@ import type { Clock } from '../lib/clock.ts';
 import { sha256Hex } from '../lib/hash.ts';
 import { usageEventIdFor } from './billable.ts';
 import { defineErrors } from './errors.ts';
+import { answersWith } from './openapi.ts';
 
 /**
  * `Idempotency-Key` on `/v1` POST and PUT. The first answer (2xx or 4xx) is stored for 24 h and
@@ -128,15 +129,18 @@ export function createIdempotency(deps: {
     throw idempotencyError('ERR_IDEMPOTENCY_IN_PROGRESS', undefined, undefined, { 'retry-after': '1' });
   }
 
-  const preHandler: preHandlerAsyncHookHandler = async (req, reply) => {
-    const mode = req.routeOptions.config?.idempotency ?? 'auto';
-    if (mode !== 'auto') return;
-    const type = String(req.headers['content-type'] ?? '');
-    const fingerprint = type.startsWith('multipart/')
-      ? `multipart:${req.headers['content-length'] ?? ''}`
-      : JSON.stringify(req.body ?? null);
-    if (await begin(req, reply, fingerprint)) return reply;
-  };
+  const preHandler: preHandlerAsyncHookHandler = answersWith<preHandlerAsyncHookHandler>(
+    async (req, reply) => {
+      const mode = req.routeOptions.config?.idempotency ?? 'auto';
+      if (mode !== 'auto') return;
+      const type = String(req.headers['content-type'] ?? '');
+      const fingerprint = type.startsWith('multipart/')
+        ? `multipart:${req.headers['content-length'] ?? ''}`
+        : JSON.stringify(req.body ?? null);
+      if (await begin(req, reply, fingerprint)) return reply;
+    },
+    ['ERR_IDEMPOTENCY_KEY_INVALID', 'ERR_IDEMPOTENCY_KEY_REUSED', 'ERR_IDEMPOTENCY_IN_PROGRESS'],
+  );
 
   return {
     begin,

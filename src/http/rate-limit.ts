@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Db } from '../db/client.ts';
 import type { Clock } from '../lib/clock.ts';
 import { httpError } from './errors.ts';
+import { answersWith } from './openapi.ts';
 
 /**
  * Per-customer rate limit on `/v1`: a token bucket held IN MEMORY, per process.
@@ -59,9 +60,12 @@ export function createRateLimiter(deps: { db: Db; clock: Clock; defaults: RateLi
       else overrides.clear();
     },
     hook() {
-      return async (req: FastifyRequest) => {
-        if (req.apiClient) await limiter.take(req.apiClient.customerId);
-      };
+      return answersWith(
+        async (req: FastifyRequest) => {
+          if (req.apiClient) await limiter.take(req.apiClient.customerId);
+        },
+        ['ERR_RATE_LIMITED'],
+      );
     },
   };
   return limiter;

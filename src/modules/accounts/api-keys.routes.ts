@@ -48,7 +48,7 @@ export async function apiKeyRoutes(app: FastifyInstance, ctx: AppContext) {
         params: idParam('customerId', 'cus'),
         response: {
           200: { type: 'object', properties: { items: { type: 'array', items: apiKeySchema } } },
-          ...errorResponses(401, 403, 404),
+          ...errorResponses('ERR_NOT_FOUND'),
         },
       },
     },
@@ -72,7 +72,7 @@ export async function apiKeyRoutes(app: FastifyInstance, ctx: AppContext) {
           required: ['name'],
           additionalProperties: false,
         },
-        response: { 201: issuedSchema, ...errorResponses(401, 403, 404) },
+        response: { 201: issuedSchema, ...errorResponses('ERR_NOT_FOUND') },
       },
     },
     async (req, reply) => {
@@ -90,7 +90,7 @@ export async function apiKeyRoutes(app: FastifyInstance, ctx: AppContext) {
         tags: ['api-keys'],
         summary: 'Revoke a key at once',
         params: idParam('keyId', 'key'),
-        response: { 200: apiKeySchema, ...errorResponses(401, 403, 404) },
+        response: { 200: apiKeySchema, ...errorResponses('ERR_NOT_FOUND') },
       },
     },
     async (req) => ctx.apiKeys.revoke(req.params.keyId, actorOf(req), canSee(req)),
@@ -109,7 +109,10 @@ export async function apiKeyRoutes(app: FastifyInstance, ctx: AppContext) {
           properties: { grace_hours: { type: 'integer', minimum: 0, maximum: 2160 } },
           additionalProperties: false,
         },
-        response: { 201: issuedSchema, ...errorResponses(401, 403, 404, 409) },
+        response: {
+          201: issuedSchema,
+          ...errorResponses('ERR_NOT_FOUND', 'ERR_CONFLICT'),
+        },
       },
     },
     async (req, reply) => {
@@ -135,8 +138,9 @@ export async function apiKeyRoutes(app: FastifyInstance, ctx: AppContext) {
           200: {
             type: 'object',
             properties: { customer_id: { type: 'string' }, key_id: { type: 'string' } },
+            examples: [{ customer_id: 'cus_demobank', key_id: 'key_0a1b2c3d4e5f6g7h8j9k' }],
           },
-          ...errorResponses(401),
+          ...errorResponses(),
         },
       },
     },

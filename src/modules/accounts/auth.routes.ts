@@ -47,7 +47,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext) {
             type: 'object',
             properties: { user: userSchema, csrf_token: { type: 'string' }, expires_at: { type: 'string' } },
           },
-          ...errorResponses(401, 429),
+          ...errorResponses('ERR_INVALID_CREDENTIALS', 'ERR_TOO_MANY_ATTEMPTS'),
         },
       },
     },
@@ -85,7 +85,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext) {
       schema: {
         tags: ['auth'],
         summary: 'End the session',
-        response: { 204: { type: 'null' }, ...errorResponses(401, 403) },
+        response: { 204: { type: 'null' }, ...errorResponses() },
       },
     },
     async (req, reply) => {
@@ -103,7 +103,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext) {
       schema: {
         tags: ['auth'],
         summary: 'The logged-in user',
-        response: { 200: userSchema, ...errorResponses(401) },
+        response: { 200: userSchema, ...errorResponses() },
       },
     },
     async (req) => present(currentUser(req)),

@@ -21,7 +21,7 @@ export async function auditRoutes(app: FastifyInstance, ctx: AppContext) {
           },
           additionalProperties: false,
         },
-        response: { ...errorResponses(401, 403) },
+        response: { ...errorResponses() },
       },
     },
     async (req) => {

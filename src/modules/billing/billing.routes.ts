@@ -3,8 +3,8 @@ import type { SqlParam } from '../../db/client.ts';
 import { actorOf, currentScope, currentUser } from '../../http/auth.ts';
 import type { AppContext } from '../../http/context.ts';
 import { errorResponses, idParam } from '../../http/schemas.ts';
-import { newId } from '../../lib/ids.ts';
 import { addDays } from '../../lib/calendar/dates.ts';
+import { newId } from '../../lib/ids.ts';
 import { percentToBp } from '../../lib/money.ts';
 import { customerScopeSql } from '../accounts/scope.ts';
 import { recordAudit } from '../audit/audit.ts';
@@ -217,7 +217,7 @@ export async function billingRoutes(app: FastifyInstance, ctx: AppContext) {
               },
             },
           },
-          ...errorResponses(401, 404),
+          ...errorResponses('ERR_CONTRACT_NOT_FOUND', 'ERR_INVOICE_NOT_FOUND', 'ERR_PLAN_NOT_FOUND'),
         },
       },
     },
@@ -257,7 +257,7 @@ export async function billingRoutes(app: FastifyInstance, ctx: AppContext) {
       schema: {
         tags: ['billing'],
         summary: 'Price plans and their versions visible to you',
-        response: errorResponses(401),
+        response: errorResponses(),
       },
     },
     async (req) => {
@@ -300,7 +300,15 @@ export async function billingRoutes(app: FastifyInstance, ctx: AppContext) {
           required: ['code', 'effective_from', 'tier_mode', 'tiers'],
           additionalProperties: false,
         },
-        response: errorResponses(401, 403, 404, 409),
+        response: errorResponses(
+          'ERR_CONTRACT_NOT_FOUND',
+          'ERR_INVOICE_NOT_FOUND',
+          'ERR_PLAN_NOT_FOUND',
+          'ERR_CREDIT_EXCEEDS',
+          'ERR_INVOICE_NOT_DRAFT',
+          'ERR_INVOICE_NOT_FINALIZED',
+          'ERR_PLAN_EXISTS',
+        ),
       },
     },
     async (req, reply) => {
@@ -373,7 +381,7 @@ export async function billingRoutes(app: FastifyInstance, ctx: AppContext) {
           required: ['items'],
           additionalProperties: false,
         },
-        response: errorResponses(401, 403, 404),
+        response: errorResponses('ERR_CONTRACT_NOT_FOUND', 'ERR_INVOICE_NOT_FOUND', 'ERR_PLAN_NOT_FOUND'),
       },
     },
     async (req, reply) => {
@@ -407,7 +415,7 @@ export async function billingRoutes(app: FastifyInstance, ctx: AppContext) {
           required: ['month'],
           additionalProperties: false,
         },
-        response: errorResponses(401, 403, 404),
+        response: errorResponses('ERR_CONTRACT_NOT_FOUND', 'ERR_INVOICE_NOT_FOUND', 'ERR_PLAN_NOT_FOUND'),
       },
     },
     async (req) => billing.runMonth(req.body.month, actorOf(req)),
@@ -435,7 +443,7 @@ export async function billingRoutes(app: FastifyInstance, ctx: AppContext) {
         },
         response: {
           200: { type: 'object', properties: { items: { type: 'array', items: invoiceSchema } } },
-          ...errorResponses(401),
+          ...errorResponses(),
         },
       },
     },
@@ -466,7 +474,7 @@ export async function billingRoutes(app: FastifyInstance, ctx: AppContext) {
         tags: ['billing'],
         summary: 'Invoices of a month as CSV or XLSX',
         querystring: exportQuery,
-        response: errorResponses(401),
+        response: errorResponses(),
       },
     },
     async (req, reply) => {
@@ -505,7 +513,10 @@ export async function billingRoutes(app: FastifyInstance, ctx: AppContext) {
         tags: ['billing'],
         summary: 'One invoice or credit note with its lines and tier breakdown',
         params: idParam('invoiceId', 'inv'),
-        response: { 200: invoiceSchema, ...errorResponses(401, 404) },
+        response: {
+          200: invoiceSchema,
+          ...errorResponses('ERR_CONTRACT_NOT_FOUND', 'ERR_INVOICE_NOT_FOUND', 'ERR_PLAN_NOT_FOUND'),
+        },
       },
     },
     async (req) => invoiceInScope(req, req.params.invoiceId),
@@ -519,7 +530,7 @@ export async function billingRoutes(app: FastifyInstance, ctx: AppContext) {
         tags: ['billing'],
         summary: 'The invoice as a Vietnamese PDF',
         params: idParam('invoiceId', 'inv'),
-        response: errorResponses(401, 404),
+        response: errorResponses('ERR_CONTRACT_NOT_FOUND', 'ERR_INVOICE_NOT_FOUND', 'ERR_PLAN_NOT_FOUND'),
       },
     },
     async (req, reply) => {
@@ -556,7 +567,18 @@ export async function billingRoutes(app: FastifyInstance, ctx: AppContext) {
         tags: ['billing'],
         summary: 'Finalize a draft now (else it finalizes after the review period); books the channel share',
         params: idParam('invoiceId', 'inv'),
-        response: { 200: invoiceSchema, ...errorResponses(401, 403, 404, 409) },
+        response: {
+          200: invoiceSchema,
+          ...errorResponses(
+            'ERR_CONTRACT_NOT_FOUND',
+            'ERR_INVOICE_NOT_FOUND',
+            'ERR_PLAN_NOT_FOUND',
+            'ERR_CREDIT_EXCEEDS',
+            'ERR_INVOICE_NOT_DRAFT',
+            'ERR_INVOICE_NOT_FINALIZED',
+            'ERR_PLAN_EXISTS',
+          ),
+        },
       },
     },
     async (req) => {
@@ -599,7 +621,18 @@ export async function billingRoutes(app: FastifyInstance, ctx: AppContext) {
           required: ['reason'],
           additionalProperties: false,
         },
-        response: { 201: invoiceSchema, ...errorResponses(401, 403, 404, 409) },
+        response: {
+          201: invoiceSchema,
+          ...errorResponses(
+            'ERR_CONTRACT_NOT_FOUND',
+            'ERR_INVOICE_NOT_FOUND',
+            'ERR_PLAN_NOT_FOUND',
+            'ERR_CREDIT_EXCEEDS',
+            'ERR_INVOICE_NOT_DRAFT',
+            'ERR_INVOICE_NOT_FINALIZED',
+            'ERR_PLAN_EXISTS',
+          ),
+        },
       },
     },
     async (req, reply) => {
@@ -630,7 +663,7 @@ export async function billingRoutes(app: FastifyInstance, ctx: AppContext) {
           properties: { customer_id: { type: 'string', pattern: '^cus_[0-9a-z]{1,40}$' } },
           additionalProperties: false,
         },
-        response: errorResponses(401, 404),
+        response: errorResponses('ERR_CONTRACT_NOT_FOUND', 'ERR_INVOICE_NOT_FOUND', 'ERR_PLAN_NOT_FOUND'),
       },
     },
     async (req) => {
@@ -713,7 +746,7 @@ export async function billingRoutes(app: FastifyInstance, ctx: AppContext) {
               },
             },
           },
-          ...errorResponses(401, 404),
+          ...errorResponses('ERR_INVOICE_NOT_FOUND'),
         },
       },
     },
@@ -760,7 +793,7 @@ export async function billingRoutes(app: FastifyInstance, ctx: AppContext) {
         tags: ['billing'],
         summary: 'Usage per customer, local day and kind for a month',
         querystring: exportQuery,
-        response: errorResponses(401),
+        response: errorResponses(),
       },
     },
     async (req, reply) => {
@@ -808,7 +841,7 @@ export async function billingRoutes(app: FastifyInstance, ctx: AppContext) {
           required: ['from', 'to'],
           additionalProperties: false,
         },
-        response: errorResponses(401, 403),
+        response: errorResponses(),
       },
     },
     async (req, reply) => {

@@ -35,7 +35,7 @@ export async function commissionRoutes(app: FastifyInstance, ctx: AppContext) {
         summary:
           'Monthly channel-share statement (40 % agent / 35 % AM-KAM of pre-VAT revenue), with reversals',
         querystring,
-        response: errorResponses(401, 403),
+        response: errorResponses(),
       },
     },
     async (req, reply) => {

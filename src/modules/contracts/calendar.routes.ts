@@ -39,7 +39,7 @@ export async function calendarRoutes(app: FastifyInstance, ctx: AppContext) {
         },
         response: {
           200: { type: 'object', properties: { items: { type: 'array', items: daySchema } } },
-          ...errorResponses(401),
+          ...errorResponses(),
         },
       },
     },
@@ -86,7 +86,7 @@ export async function calendarRoutes(app: FastifyInstance, ctx: AppContext) {
           required: ['kind', 'name_vi'],
           additionalProperties: false,
         },
-        response: { 200: daySchema, ...errorResponses(401, 403) },
+        response: { 200: daySchema, ...errorResponses('ERR_CUSTOMER_NOT_MANAGED') },
       },
     },
     async (req) => {
@@ -123,7 +123,7 @@ export async function calendarRoutes(app: FastifyInstance, ctx: AppContext) {
           properties: { day: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } },
           required: ['day'],
         },
-        response: { 204: { type: 'null' }, ...errorResponses(401, 403) },
+        response: { 204: { type: 'null' }, ...errorResponses('ERR_CUSTOMER_NOT_MANAGED') },
       },
     },
     async (req, reply) => {

@@ -56,7 +56,10 @@ export async function customerRoutes(app: FastifyInstance, ctx: AppContext) {
         summary:
           "Register a customer (a unit's customers are managed by it; an admin may leave it unassigned)",
         body: { ...customerBody, required: ['legal_name', 'tax_code', 'segment'] },
-        response: { 201: customerSchema, ...errorResponses(401, 403, 409) },
+        response: {
+          201: customerSchema,
+          ...errorResponses('ERR_CLAIM_NOT_ALLOWED', 'ERR_CLAIM_STATE', 'ERR_CUSTOMER_EXISTS'),
+        },
       },
     },
     async (req, reply) =>
@@ -72,7 +75,15 @@ export async function customerRoutes(app: FastifyInstance, ctx: AppContext) {
         summary: 'Update a customer (reassigning the managing unit is for admins)',
         params: idParam('customerId', 'cus'),
         body: customerBody,
-        response: { 200: customerSchema, ...errorResponses(401, 403, 404, 409) },
+        response: {
+          200: customerSchema,
+          ...errorResponses(
+            'ERR_NOT_FOUND',
+            'ERR_CLAIM_NOT_ALLOWED',
+            'ERR_CLAIM_STATE',
+            'ERR_CUSTOMER_EXISTS',
+          ),
+        },
       },
     },
     async (req) =>
@@ -95,7 +106,7 @@ export async function customerRoutes(app: FastifyInstance, ctx: AppContext) {
           required: ['tax_code'],
           additionalProperties: false,
         },
-        response: errorResponses(401, 403, 409),
+        response: errorResponses('ERR_CLAIM_NOT_ALLOWED', 'ERR_CLAIM_STATE', 'ERR_CUSTOMER_EXISTS'),
       },
     },
     async (req, reply) =>
@@ -116,7 +127,7 @@ export async function customerRoutes(app: FastifyInstance, ctx: AppContext) {
           properties: { status: { type: 'string', enum: ['pending', 'approved', 'rejected'] } },
           additionalProperties: false,
         },
-        response: errorResponses(401, 403),
+        response: errorResponses(),
       },
     },
     async (req) => ({ items: await service.listClaims(req.query.status) }),
@@ -136,7 +147,12 @@ export async function customerRoutes(app: FastifyInstance, ctx: AppContext) {
           required: ['approve'],
           additionalProperties: false,
         },
-        response: errorResponses(401, 403, 404, 409),
+        response: errorResponses(
+          'ERR_NOT_FOUND',
+          'ERR_CLAIM_NOT_ALLOWED',
+          'ERR_CLAIM_STATE',
+          'ERR_CUSTOMER_EXISTS',
+        ),
       },
     },
     async (req) => service.decideClaim(actorOf(req), req.params.claimId, req.body.approve),
@@ -158,7 +174,7 @@ export async function customerRoutes(app: FastifyInstance, ctx: AppContext) {
         },
         response: {
           200: { type: 'object', properties: { items: { type: 'array', items: customerSchema } } },
-          ...errorResponses(401),
+          ...errorResponses(),
         },
       },
     },
@@ -179,7 +195,7 @@ export async function customerRoutes(app: FastifyInstance, ctx: AppContext) {
         tags: ['customers'],
         summary: 'One customer (404 outside your scope)',
         params: idParam('customerId', 'cus'),
-        response: { 200: customerSchema, ...errorResponses(401, 404) },
+        response: { 200: customerSchema, ...errorResponses('ERR_NOT_FOUND') },
       },
     },
     async (req) => {

@@ -6,7 +6,7 @@ import { errorResponses, idParam } from '../../http/schemas.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { findCustomerInScope } from '../customers/customers.repo.ts';
 import { currentRules, insertRuleVersion, listRuleVersions } from './decisions.repo.ts';
-import { type RulesPatch, rulesSchema } from './rules.ts';
+import { DEFAULT_RULES, type RulesPatch, rulesSchema } from './rules.ts';
 
 const versionSchema = {
   type: 'object',
@@ -15,6 +15,7 @@ const versionSchema = {
     rules: { ...rulesSchema, additionalProperties: true },
     created_at: { type: ['string', 'null'] },
   },
+  examples: [{ version: 0, rules: DEFAULT_RULES, created_at: null }],
 } as const;
 
 /** Per-customer decision rules: read by the integrator (API key), changed from the portal (versioned). */
@@ -27,7 +28,7 @@ export async function decisionRoutes(app: FastifyInstance, ctx: AppContext) {
         tags: ['sessions'],
         summary: 'The decision rules in force for your sessions, with their version',
         security: [{ bearerAuth: [] }],
-        response: { 200: versionSchema, ...errorResponses(401, 429) },
+        response: { 200: versionSchema, ...errorResponses() },
       },
     },
     async (req) => currentRules(ctx.db, req.apiClient!.customerId),
@@ -53,7 +54,7 @@ export async function decisionRoutes(app: FastifyInstance, ctx: AppContext) {
             type: 'object',
             properties: { current: versionSchema, versions: { type: 'array', items: versionSchema } },
           },
-          ...errorResponses(401, 403, 404),
+          ...errorResponses('ERR_NOT_FOUND'),
         },
       },
     },
@@ -75,7 +76,7 @@ export async function decisionRoutes(app: FastifyInstance, ctx: AppContext) {
         summary: 'Store a new version of the decision rules (members left out keep their current value)',
         params: idParam('customerId', 'cus'),
         body: rulesSchema,
-        response: { 201: versionSchema, ...errorResponses(401, 403, 404) },
+        response: { 201: versionSchema, ...errorResponses('ERR_BAD_REQUEST', 'ERR_NOT_FOUND') },
       },
     },
     async (req, reply) => {

@@ -56,6 +56,36 @@ const resultSchema = {
     },
     timings_ms: { type: 'object', additionalProperties: { type: 'number' } },
   },
+  examples: [
+    {
+      document: { type: 'cccd_chip', sides: ['front', 'back'] },
+      fields: {
+        id_number: { value: '001099012345', confidence: 0.99, sources: ['qr', 'ocr'] },
+        full_name: { value: 'NGUYỄN VĂN AN', confidence: 0.98, sources: ['qr', 'ocr'] },
+        date_of_birth: { value: '1999-05-14', confidence: 0.99, sources: ['qr', 'ocr'] },
+        sex: { value: 'M', confidence: 0.97, sources: ['qr'] },
+        date_of_expiry: { value: '2039-05-14', confidence: 0.95, sources: ['ocr'] },
+      },
+      checks: [
+        { code: 'ID_NUMBER_STRUCTURE', status: 'pass' },
+        { code: 'ID_NUMBER_MATCHES_BIRTH', status: 'pass' },
+        { code: 'QR_MATCHES_OCR', status: 'pass' },
+        { code: 'CARD_EXPIRED', status: 'pass' },
+        { code: 'SIDES_SAME_CARD', status: 'pass' },
+        { code: 'IMAGE_QUALITY', status: 'pass', score: 0.91 },
+      ],
+      portrait: { box: [62, 148, 236, 382] },
+      quality: {
+        blur: 0.08,
+        glare: 0.01,
+        card_coverage: 0.72,
+        corners_found: true,
+        greyscale: 0,
+        moire: 0.02,
+      },
+      timings_ms: { front: 512, back: 388 },
+    },
+  ],
 } as const;
 
 /** `POST /v1/documents/read`: front (required) and back (optional) photos of one ID document. */
@@ -84,7 +114,22 @@ export async function documentRoutes(app: FastifyInstance, ctx: AppContext) {
           'multipart/form-data with `front` (required) and `back` (optional): JPEG, PNG or WebP up to 10 MB each.',
         security: [{ bearerAuth: [] }],
         consumes: ['multipart/form-data'],
-        response: { 200: resultSchema, ...errorResponses(401, 413, 415, 422) },
+        response: {
+          200: resultSchema,
+          ...errorResponses(
+            'ERR_DOCUMENT_BAD_UPLOAD',
+            'ERR_DOCUMENT_UPLOAD_TOO_LARGE',
+            'ERR_DOCUMENT_FRONT_REQUIRED',
+            'ERR_DOCUMENT_NOT_FOUND',
+            'ERR_DOCUMENT_UNREADABLE',
+            'ERR_IMAGE_EMPTY',
+            'ERR_IMAGE_UNSUPPORTED',
+            'ERR_IMAGE_CORRUPT',
+            'ERR_IMAGE_TOO_LARGE',
+            'ERR_IMAGE_TOO_SMALL',
+            'ERR_IMAGE_ANIMATED',
+          ),
+        },
       },
     },
     async (req) => {

@@ -81,6 +81,51 @@ export const compareResponseSchema = {
     distance: { type: 'number', description: 'Euclidean distance between the two 128-d descriptors' },
     faces: { type: 'object', properties: { a: faceSchema, b: faceSchema } },
   },
+  examples: [
+    {
+      similarity: 0.78,
+      match: true,
+      threshold: 0.5,
+      far_at_threshold: 0.001,
+      distance: 0.264,
+      faces: {
+        a: {
+          box: [212, 148, 356, 402],
+          used: { index: 0, reason: 'only_face' },
+          quality: {
+            face_px: 356,
+            sharpness: 0.61,
+            brightness: 0.52,
+            yaw_deg: -3.1,
+            pitch_deg: 4.2,
+            roll_deg: 1.2,
+            eye_openness: 0.91,
+            detector_score: 0.97,
+            mesh_score: 0.95,
+            faces_found: 1,
+            issues: [],
+          },
+        },
+        b: {
+          box: [48, 96, 112, 148],
+          used: { index: 0, reason: 'card_portrait' },
+          quality: {
+            face_px: 112,
+            sharpness: 0.44,
+            brightness: 0.58,
+            yaw_deg: 1.4,
+            pitch_deg: -2.0,
+            roll_deg: 0.6,
+            eye_openness: 0.86,
+            detector_score: 0.93,
+            mesh_score: 0.9,
+            faces_found: 1,
+            issues: [],
+          },
+        },
+      },
+    },
+  ],
 } as const;
 
 export async function faceRoutes(app: FastifyInstance, ctx: AppContext) {
@@ -113,7 +158,23 @@ export async function faceRoutes(app: FastifyInstance, ctx: AppContext) {
         description: `multipart/form-data with \`image_a\` and \`image_b\` (JPEG, PNG or WebP, ≤ 10 MB each). An image of a whole ID card uses the card's portrait (its largest face). \`match\` is \`similarity ≥ threshold\`; the default threshold ${DEFAULT_THRESHOLD} stands for a false-accept rate of ${FAR_AT_THRESHOLD}.`,
         security: [{ bearerAuth: [] }],
         consumes: ['multipart/form-data'],
-        response: { 200: compareResponseSchema, ...errorResponses(401, 413, 415, 422, 503) },
+        response: {
+          200: compareResponseSchema,
+          ...errorResponses(
+            'ERR_FACE_MULTIPART_REQUIRED',
+            'ERR_FACE_IMAGE_MISSING',
+            'ERR_IMAGE_EMPTY',
+            'ERR_IMAGE_UNSUPPORTED',
+            'ERR_IMAGE_CORRUPT',
+            'ERR_IMAGE_TOO_LARGE',
+            'ERR_IMAGE_TOO_SMALL',
+            'ERR_IMAGE_ANIMATED',
+            'ERR_FACE_NOT_FOUND',
+            'ERR_FACE_TOO_SMALL',
+            'ERR_FACE_ENGINE',
+            'ERR_UNAVAILABLE',
+          ),
+        },
       },
     },
     async (req): Promise<CompareResult> => {

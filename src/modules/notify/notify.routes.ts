@@ -51,7 +51,7 @@ export async function noticeRoutes(app: FastifyInstance, ctx: AppContext) {
         },
         response: {
           200: { type: 'object', properties: { items: { type: 'array', items: noticeSchema } } },
-          ...errorResponses(401, 403),
+          ...errorResponses(),
         },
       },
     },
@@ -74,7 +74,7 @@ export async function noticeRoutes(app: FastifyInstance, ctx: AppContext) {
         tags: ['notices'],
         summary: 'Mark a letter as printed and posted',
         params: idParam('noticeId', 'ntc'),
-        response: { 200: noticeSchema, ...errorResponses(401, 403, 404, 409) },
+        response: { 200: noticeSchema, ...errorResponses('ERR_NOT_FOUND', 'ERR_CONFLICT') },
       },
     },
     async (req) => {

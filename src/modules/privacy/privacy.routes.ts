@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { actorOf, currentScope } from '../../http/auth.ts';
 import type { AppContext } from '../../http/context.ts';
 import { httpError } from '../../http/errors.ts';
-import { errorResponses, idParam } from '../../http/schemas.ts';
+import { errorResponses, idParam, listOf } from '../../http/schemas.ts';
 import { envelopeFor } from '../../lib/crypto/keys.ts';
 import { blobStoreFor } from '../../lib/storage/blob-store.ts';
 import { findCustomerInScope } from '../customers/customers.repo.ts';
@@ -31,6 +31,7 @@ const subjectSchema = {
   },
   minProperties: 1,
   additionalProperties: false,
+  examples: [{ reference_id: 'loan-2026-0001' }],
 } as const;
 
 interface SubjectBody {
@@ -63,6 +64,76 @@ export async function privacyServiceFor(ctx: AppContext): Promise<PrivacyService
   return s;
 }
 
+const subjectExportSchema = {
+  type: 'object',
+  description:
+    "Each session of the subject with its opened result and declared data, uploads' digests and consents",
+  additionalProperties: true,
+  properties: {
+    exported_at: { type: 'string', format: 'date-time' },
+    sessions: { type: 'array', items: { type: 'object', additionalProperties: true } },
+  },
+  examples: [
+    {
+      exported_at: '2026-11-24T05:00:00.000Z',
+      sessions: [
+        {
+          id: 'ses_0a1b2c3d4e5f6g7h8j9k',
+          reference_id: 'loan-2026-0001',
+          status: 'approved',
+          checks: ['document', 'face'],
+          declared: {},
+          result: { extracted: { id_number: '001099012345', full_name: 'NGUYỄN VĂN AN' }, scores: {} },
+          created_at: '2026-11-24T03:00:00.000Z',
+          completed_at: '2026-11-24T03:02:41.000Z',
+          erased_at: null,
+          face_template: true,
+          uploads: [
+            {
+              slot: 'selfie',
+              content_type: 'image/jpeg',
+              sha256: '9f2c4e1a7b3d5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8',
+              created_at: '2026-11-24T03:01:30.000Z',
+            },
+          ],
+          consents: [
+            {
+              purpose: 'ekyc_verification',
+              text_version: 'mobifone-ekyc-2026-01',
+              granted_at: '2026-11-24T03:00:20.000Z',
+              ip: '203.0.113.7',
+            },
+          ],
+        },
+      ],
+    },
+  ],
+} as const;
+
+const consentRecordSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    purpose: { type: 'string' },
+    text_version: { type: 'string' },
+    text_sha256: { type: ['string', 'null'] },
+    granted_at: { type: 'string', format: 'date-time' },
+    ip: { type: ['string', 'null'] },
+    withdrawn_at: { type: ['string', 'null'] },
+  },
+  examples: [
+    {
+      id: 'cns_0a1b2c3d4e5f6g7h8j9k',
+      purpose: 'ekyc_verification',
+      text_version: 'mobifone-ekyc-2026-01',
+      text_sha256: null,
+      granted_at: '2026-11-24T03:00:20.000Z',
+      ip: '203.0.113.7',
+      withdrawn_at: null,
+    },
+  ],
+} as const;
+
 export async function privacyRoutes(app: FastifyInstance, ctx: AppContext) {
   const privacy = await privacyServiceFor(ctx);
 
@@ -84,7 +155,7 @@ export async function privacyRoutes(app: FastifyInstance, ctx: AppContext) {
         tags: ['privacy'],
         summary: "A customer's retention periods (images, extracted data)",
         params: idParam('customerId', 'cus'),
-        response: { 200: settingsSchema, ...errorResponses(401, 403, 404) },
+        response: { 200: settingsSchema, ...errorResponses('ERR_NOT_FOUND') },
       },
     },
     async (req) => {
@@ -105,7 +176,7 @@ export async function privacyRoutes(app: FastifyInstance, ctx: AppContext) {
         summary: "Set a customer's retention periods; the daily job applies them",
         params: idParam('customerId', 'cus'),
         body: settingsSchema,
-        response: { 200: settingsSchema, ...errorResponses(401, 403, 404) },
+        response: { 200: settingsSchema, ...errorResponses('ERR_NOT_FOUND') },
       },
     },
     async (req) => {
@@ -131,7 +202,7 @@ export async function privacyRoutes(app: FastifyInstance, ctx: AppContext) {
         summary: 'Everything held about one data subject (right of access, Decree 13/2023 art. 14)',
         security: [{ bearerAuth: [] }],
         body: subjectSchema,
-        response: errorResponses(401, 404),
+        response: { 200: subjectExportSchema, ...errorResponses('ERR_SUBJECT_NOT_FOUND') },
       },
     },
     async (req) => privacy.exportSubject(req.apiClient!.customerId, subjectOf(req.body), actorOf(req)),
@@ -154,8 +225,9 @@ export async function privacyRoutes(app: FastifyInstance, ctx: AppContext) {
               uploads: { type: 'integer' },
               blobs: { type: 'integer' },
             },
+            examples: [{ sessions: 2, uploads: 7, blobs: 7 }],
           },
-          ...errorResponses(401, 404),
+          ...errorResponses('ERR_SUBJECT_NOT_FOUND'),
         },
       },
     },
@@ -176,7 +248,7 @@ export async function privacyRoutes(app: FastifyInstance, ctx: AppContext) {
           required: ['session_id'],
           additionalProperties: false,
         },
-        response: errorResponses(401),
+        response: { 200: listOf(consentRecordSchema) },
       },
     },
     async (req) => ({ items: await privacy.consentsFor(req.apiClient!.customerId, req.query.session_id) }),

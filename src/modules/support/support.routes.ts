@@ -14,7 +14,7 @@ import type { Db } from '../../db/client.ts';
 import { actorOf, currentUser } from '../../http/auth.ts';
 import type { AppContext } from '../../http/context.ts';
 import { httpError } from '../../http/errors.ts';
-import { errorResponses, idParam } from '../../http/schemas.ts';
+import { errorResponses, idParam, listOf } from '../../http/schemas.ts';
 import { loadBusinessCalendar } from '../../lib/calendar/calendar.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { MAX_EMAIL_BYTES } from './email.ts';
@@ -65,22 +65,16 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
       schema: {
         tags: ['support'],
         summary: 'The two hotlines and their queues',
-        response: ok({
-          type: 'object',
-          properties: {
-            items: {
-              type: 'array',
-              items: {
-                type: 'object',
-                properties: {
-                  queue: { type: 'string' },
-                  hotline: { type: 'string' },
-                  label: { type: 'string' },
-                },
-              },
+        response: ok(
+          listOf({
+            type: 'object',
+            properties: {
+              queue: { type: 'string' },
+              hotline: { type: 'string' },
+              label: { type: 'string' },
             },
-          },
-        }),
+          }),
+        ),
       },
     },
     async () => ({
@@ -115,7 +109,14 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
         tags: ['support'],
         summary: 'Log a hotline call (the agent finds the customer with GET /api/customers?q=)',
         body: callBody,
-        response: { 201: requestSchema, ...errorResponses(401, 403, 422) },
+        response: {
+          201: requestSchema,
+          ...errorResponses(
+            'ERR_SUPPORT_CALLBACK_TIME',
+            'ERR_SUPPORT_CUSTOMER_UNKNOWN',
+            'ERR_SUPPORT_EMAIL_INVALID',
+          ),
+        },
       },
     },
     async (req, reply) => {
@@ -152,7 +153,14 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
         tags: ['support'],
         summary: "File a request from the customer portal (the customer admin's own company)",
         body: portalBody,
-        response: { 201: requestSchema, ...errorResponses(401, 403, 422) },
+        response: {
+          201: requestSchema,
+          ...errorResponses(
+            'ERR_SUPPORT_CALLBACK_TIME',
+            'ERR_SUPPORT_CUSTOMER_UNKNOWN',
+            'ERR_SUPPORT_EMAIL_INVALID',
+          ),
+        },
       },
     },
     async (req, reply) => {
@@ -177,7 +185,22 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
         tags: ['support'],
         summary:
           'Import one email sent to the support address (body: raw RFC 822, content-type message/rfc822)',
-        response: { 201: requestSchema, ...errorResponses(401, 403, 409, 413, 415, 422) },
+        response: {
+          201: requestSchema,
+          ...errorResponses(
+            'ERR_CONFLICT',
+            'ERR_SUPPORT_ATTACHMENT_LIMIT',
+            'ERR_SUPPORT_EMAIL_DUPLICATE',
+            'ERR_SUPPORT_LEAD_QUEUE',
+            'ERR_SUPPORT_REVIEW_NOT_OPEN',
+            'ERR_SUPPORT_TRANSITION',
+            'ERR_SUPPORT_ATTACHMENT_TOO_LARGE',
+            'ERR_SUPPORT_ATTACHMENT_TYPE',
+            'ERR_SUPPORT_CALLBACK_TIME',
+            'ERR_SUPPORT_CUSTOMER_UNKNOWN',
+            'ERR_SUPPORT_EMAIL_INVALID',
+          ),
+        },
       },
     },
     async (req, reply) => {
@@ -198,8 +221,8 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
           'Requests you may see: the desk all (or its queues), a unit its customers, a customer its own',
         querystring: listQuery,
         response: {
-          200: { type: 'object', properties: { items: { type: 'array', items: requestSchema } } },
-          ...errorResponses(401),
+          200: listOf(requestSchema),
+          ...errorResponses(),
         },
       },
     },
@@ -222,7 +245,7 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
         tags: ['support'],
         summary: 'One request with its history (a customer sees only the parts meant for it)',
         params: idp,
-        response: { ...one, ...errorResponses(401, 404) },
+        response: { ...one, ...errorResponses('ERR_NOT_FOUND', 'ERR_SUPPORT_NOT_FOUND') },
       },
     },
     async (req) => support.get(await viewer(req), req.params.id),
@@ -247,7 +270,22 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
           'Move a request: start, wait_customer, schedule_callback (callback_at), resolve (resolution), notified, cancel',
         params: idp,
         body: transitionBody,
-        response: { ...one, ...errorResponses(401, 403, 404, 409, 422) },
+        response: {
+          ...one,
+          ...errorResponses(
+            'ERR_NOT_FOUND',
+            'ERR_SUPPORT_NOT_FOUND',
+            'ERR_CONFLICT',
+            'ERR_SUPPORT_ATTACHMENT_LIMIT',
+            'ERR_SUPPORT_EMAIL_DUPLICATE',
+            'ERR_SUPPORT_LEAD_QUEUE',
+            'ERR_SUPPORT_REVIEW_NOT_OPEN',
+            'ERR_SUPPORT_TRANSITION',
+            'ERR_SUPPORT_CALLBACK_TIME',
+            'ERR_SUPPORT_CUSTOMER_UNKNOWN',
+            'ERR_SUPPORT_EMAIL_INVALID',
+          ),
+        },
       },
     },
     async (req) =>
@@ -273,7 +311,19 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
           required: ['body'],
           additionalProperties: false,
         },
-        response: { ...one, ...errorResponses(401, 403, 404, 409) },
+        response: {
+          ...one,
+          ...errorResponses(
+            'ERR_NOT_FOUND',
+            'ERR_SUPPORT_NOT_FOUND',
+            'ERR_CONFLICT',
+            'ERR_SUPPORT_ATTACHMENT_LIMIT',
+            'ERR_SUPPORT_EMAIL_DUPLICATE',
+            'ERR_SUPPORT_LEAD_QUEUE',
+            'ERR_SUPPORT_REVIEW_NOT_OPEN',
+            'ERR_SUPPORT_TRANSITION',
+          ),
+        },
       },
     },
     async (req) => support.reply(actorOf(req), await viewer(req), req.params.id, req.body.body),
@@ -293,7 +343,7 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
           required: ['body'],
           additionalProperties: false,
         },
-        response: { ...one, ...errorResponses(401, 403, 404) },
+        response: { ...one, ...errorResponses('ERR_NOT_FOUND', 'ERR_SUPPORT_NOT_FOUND') },
       },
     },
     async (req) => support.internalNote(actorOf(req), await viewer(req), req.params.id, req.body.body),
@@ -314,7 +364,19 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
           required: ['satisfied'],
           additionalProperties: false,
         },
-        response: { ...one, ...errorResponses(401, 403, 404, 409) },
+        response: {
+          ...one,
+          ...errorResponses(
+            'ERR_NOT_FOUND',
+            'ERR_SUPPORT_NOT_FOUND',
+            'ERR_CONFLICT',
+            'ERR_SUPPORT_ATTACHMENT_LIMIT',
+            'ERR_SUPPORT_EMAIL_DUPLICATE',
+            'ERR_SUPPORT_LEAD_QUEUE',
+            'ERR_SUPPORT_REVIEW_NOT_OPEN',
+            'ERR_SUPPORT_TRANSITION',
+          ),
+        },
       },
     },
     async (req) =>
@@ -335,7 +397,19 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
           required: ['note'],
           additionalProperties: false,
         },
-        response: { ...one, ...errorResponses(401, 403, 404, 409) },
+        response: {
+          ...one,
+          ...errorResponses(
+            'ERR_NOT_FOUND',
+            'ERR_SUPPORT_NOT_FOUND',
+            'ERR_CONFLICT',
+            'ERR_SUPPORT_ATTACHMENT_LIMIT',
+            'ERR_SUPPORT_EMAIL_DUPLICATE',
+            'ERR_SUPPORT_LEAD_QUEUE',
+            'ERR_SUPPORT_REVIEW_NOT_OPEN',
+            'ERR_SUPPORT_TRANSITION',
+          ),
+        },
       },
     },
     async (req) => support.handToSales(actorOf(req), await viewer(req), req.params.id, req.body.note),
@@ -351,8 +425,19 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
           'Attach files (multipart, field `file`, up to 5 MB each, PNG/JPEG/PDF/text; field `visibility` internal for desk-only files)',
         params: idp,
         response: {
-          201: { type: 'object', properties: { items: { type: 'array', items: attachmentSchema } } },
-          ...errorResponses(401, 403, 404, 409, 413, 415),
+          201: listOf(attachmentSchema),
+          ...errorResponses(
+            'ERR_NOT_FOUND',
+            'ERR_SUPPORT_NOT_FOUND',
+            'ERR_CONFLICT',
+            'ERR_SUPPORT_ATTACHMENT_LIMIT',
+            'ERR_SUPPORT_EMAIL_DUPLICATE',
+            'ERR_SUPPORT_LEAD_QUEUE',
+            'ERR_SUPPORT_REVIEW_NOT_OPEN',
+            'ERR_SUPPORT_TRANSITION',
+            'ERR_SUPPORT_ATTACHMENT_TOO_LARGE',
+            'ERR_SUPPORT_ATTACHMENT_TYPE',
+          ),
         },
       },
     },
@@ -398,7 +483,7 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
           required: ['id', 'attachmentId'],
           additionalProperties: false,
         },
-        response: errorResponses(401, 404),
+        response: errorResponses('ERR_NOT_FOUND', 'ERR_SUPPORT_NOT_FOUND'),
       },
     },
     async (req, reply) => {
@@ -419,31 +504,23 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
         tags: ['support'],
         summary: 'Requests past their first-response or resolution target (working hours)',
         response: {
-          200: {
+          200: listOf({
             type: 'object',
             properties: {
-              items: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    id: { type: 'string' },
-                    queue: { type: 'string' },
-                    priority: { type: 'string' },
-                    status: { type: 'string' },
-                    customer_id: { type: ['string', 'null'] },
-                    assigned_to: { type: ['string', 'null'] },
-                    received_at: { type: 'string' },
-                    first_response_breached: { type: 'boolean' },
-                    resolution_breached: { type: 'boolean' },
-                    escalated: { type: 'boolean' },
-                    elapsed_hours: { type: 'number' },
-                  },
-                },
-              },
+              id: { type: 'string' },
+              queue: { type: 'string' },
+              priority: { type: 'string' },
+              status: { type: 'string' },
+              customer_id: { type: ['string', 'null'] },
+              assigned_to: { type: ['string', 'null'] },
+              received_at: { type: 'string' },
+              first_response_breached: { type: 'boolean' },
+              resolution_breached: { type: 'boolean' },
+              escalated: { type: 'boolean' },
+              elapsed_hours: { type: 'number' },
             },
-          },
-          ...errorResponses(401, 403),
+          }),
+          ...errorResponses(),
         },
       },
     },
@@ -458,8 +535,8 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
         tags: ['support'],
         summary: 'SLA targets per queue and priority, in working hours',
         response: {
-          200: { type: 'object', properties: { items: { type: 'array', items: targetSchema } } },
-          ...errorResponses(401, 403),
+          200: listOf(targetSchema),
+          ...errorResponses(),
         },
       },
     },
@@ -483,7 +560,7 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
         tags: ['support'],
         summary: 'Set the target of one queue and priority',
         body: targetSchema,
-        response: { 200: targetSchema, ...errorResponses(401, 403) },
+        response: { 200: targetSchema, ...errorResponses() },
       },
     },
     async (req) => {
@@ -518,7 +595,7 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
       schema: {
         tags: ['support'],
         summary: 'Desk settings',
-        response: { 200: settingsSchema, ...errorResponses(401, 403) },
+        response: { 200: settingsSchema, ...errorResponses() },
       },
     },
     settingsOut,
@@ -534,7 +611,7 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
         summary:
           'Auto-close after N working days awaiting review, callback reminder lead time, escalation address',
         body: settingsSchema,
-        response: { 200: settingsSchema, ...errorResponses(401, 403) },
+        response: { 200: settingsSchema, ...errorResponses() },
       },
     },
     async (req) => {
@@ -575,7 +652,16 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
             type: 'object',
             properties: { user_id: { type: 'string' }, queues: { type: 'array', items: { type: 'string' } } },
           },
-          ...errorResponses(401, 403, 404, 409),
+          ...errorResponses(
+            'ERR_NOT_FOUND',
+            'ERR_SUPPORT_NOT_FOUND',
+            'ERR_CONFLICT',
+            'ERR_SUPPORT_ATTACHMENT_LIMIT',
+            'ERR_SUPPORT_EMAIL_DUPLICATE',
+            'ERR_SUPPORT_LEAD_QUEUE',
+            'ERR_SUPPORT_REVIEW_NOT_OPEN',
+            'ERR_SUPPORT_TRANSITION',
+          ),
         },
       },
     },
@@ -611,7 +697,7 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
           },
           additionalProperties: false,
         },
-        response: errorResponses(401, 403),
+        response: errorResponses(),
       },
     },
     async (req, reply) => {

@@ -61,7 +61,7 @@ export async function unitRoutes(app: FastifyInstance, ctx: AppContext) {
         summary: 'Every unit',
         response: {
           200: { type: 'object', properties: { items: { type: 'array', items: unitSchema } } },
-          ...errorResponses(401),
+          ...errorResponses(),
         },
       },
     },
@@ -97,7 +97,7 @@ export async function unitRoutes(app: FastifyInstance, ctx: AppContext) {
           required: ['kind', 'code', 'name'],
           additionalProperties: false,
         },
-        response: { 201: unitSchema, ...errorResponses(401, 403, 409) },
+        response: { 201: unitSchema, ...errorResponses('ERR_UNIT_CODE_TAKEN') },
       },
     },
     async (req, reply) => {
@@ -143,7 +143,7 @@ export async function unitRoutes(app: FastifyInstance, ctx: AppContext) {
           required: ['unitId'],
         },
         body: { type: 'object', properties: bodyProps, additionalProperties: false },
-        response: { 200: unitSchema, ...errorResponses(401, 403, 404, 409) },
+        response: { 200: unitSchema, ...errorResponses('ERR_NOT_FOUND', 'ERR_UNIT_CODE_TAKEN') },
       },
     },
     async (req) => {

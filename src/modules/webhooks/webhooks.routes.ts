@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../http/context.ts';
-import { errorResponses, idParam } from '../../http/schemas.ts';
+import { errorResponses, idParam, listOf } from '../../http/schemas.ts';
 import { WEBHOOK_EVENTS, type WebhookService } from './webhooks.service.ts';
 
 const endpointSchema = {
@@ -18,11 +18,69 @@ const endpointSchema = {
     },
     created_at: { type: 'string' },
   },
+  examples: [
+    {
+      id: 'whe_0a1b2c3d4e5f6g7h8j9k',
+      url: 'https://bank.example.vn/hooks/ekyc',
+      events: ['session.completed', 'session.review_decided', 'session.expired'],
+      enabled: true,
+      disabled_at: null,
+      disabled_reason: null,
+      secret_rotating_until: null,
+      created_at: '2026-11-24T03:00:00.000Z',
+    },
+  ],
 } as const;
 const withSecret = {
   type: 'object',
   description: 'The signing `secret` is shown only in this answer.',
   properties: { endpoint: endpointSchema, secret: { type: 'string' } },
+  examples: [{ endpoint: endpointSchema.examples[0], secret: 'whsec_5k2Jx9QmV7tR1bN8cL4pZ6wY3hF0dG2s' }],
+} as const;
+const deliverySchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    event_id: { type: 'string' },
+    event_type: { type: 'string' },
+    status: { type: 'string', enum: ['pending', 'delivering', 'delivered', 'failed'] },
+    attempts: { type: 'integer' },
+    next_attempt_at: { type: ['string', 'null'] },
+    last_status_code: { type: ['integer', 'null'] },
+    last_error: { type: ['string', 'null'] },
+    created_at: { type: 'string' },
+    delivered_at: { type: ['string', 'null'] },
+    log: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          at: { type: 'string' },
+          status_code: { type: ['integer', 'null'] },
+          error: { type: ['string', 'null'] },
+          duration_ms: { type: 'integer' },
+        },
+      },
+    },
+  },
+  examples: [
+    {
+      id: 'whd_0a1b2c3d4e5f6g7h8j9k',
+      event_id: 'evt_0a1b2c3d4e5f6g7h8j9k',
+      event_type: 'session.completed',
+      status: 'delivered',
+      attempts: 2,
+      next_attempt_at: null,
+      last_status_code: 200,
+      last_error: null,
+      created_at: '2026-11-24T03:02:41.000Z',
+      delivered_at: '2026-11-24T03:03:45.000Z',
+      log: [
+        { at: '2026-11-24T03:02:41.000Z', status_code: 503, error: null, duration_ms: 84 },
+        { at: '2026-11-24T03:03:45.000Z', status_code: 200, error: null, duration_ms: 61 },
+      ],
+    },
+  ],
 } as const;
 const events = {
   type: 'array',
@@ -48,8 +106,14 @@ export async function webhookRoutes(app: FastifyInstance, ctx: AppContext, webho
         tags,
         security,
         summary: 'Add a webhook endpoint; the signing secret is returned once',
-        body: { type: 'object', additionalProperties: false, required: ['url'], properties: { url, events } },
-        response: { 201: withSecret, ...errorResponses(401, 409, 429) },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['url'],
+          properties: { url, events },
+          examples: [{ url: 'https://bank.example.vn/hooks/ekyc', events: ['session.completed'] }],
+        },
+        response: { 201: withSecret, ...errorResponses('ERR_WEBHOOK_URL', 'ERR_WEBHOOK_LIMIT') },
       },
     },
     async (req, reply) => reply.code(201).send(await webhooks.create(cid(req), req.body)),
@@ -64,8 +128,8 @@ export async function webhookRoutes(app: FastifyInstance, ctx: AppContext, webho
         security,
         summary: 'Your webhook endpoints',
         response: {
-          200: { type: 'object', properties: { items: { type: 'array', items: endpointSchema } } },
-          ...errorResponses(401, 429),
+          200: listOf(endpointSchema),
+          ...errorResponses(),
         },
       },
     },
@@ -85,8 +149,9 @@ export async function webhookRoutes(app: FastifyInstance, ctx: AppContext, webho
           type: 'object',
           additionalProperties: false,
           properties: { url, events, enabled: { type: 'boolean' } },
+          examples: [{ enabled: true }],
         },
-        response: { 200: endpointSchema, ...errorResponses(401, 404, 429) },
+        response: { 200: endpointSchema, ...errorResponses('ERR_WEBHOOK_URL', 'ERR_WEBHOOK_NOT_FOUND') },
       },
     },
     async (req) => webhooks.update(cid(req), req.params.id, req.body),
@@ -101,7 +166,7 @@ export async function webhookRoutes(app: FastifyInstance, ctx: AppContext, webho
         security,
         summary: 'Remove an endpoint',
         params,
-        response: { 204: { type: 'null' }, ...errorResponses(401, 404, 429) },
+        response: { 204: { type: 'null' }, ...errorResponses('ERR_WEBHOOK_NOT_FOUND') },
       },
     },
     async (req, reply) => {
@@ -119,7 +184,7 @@ export async function webhookRoutes(app: FastifyInstance, ctx: AppContext, webho
         security,
         summary: 'New signing secret; the previous one keeps signing for 24 h (two signatures per delivery)',
         params,
-        response: { 200: withSecret, ...errorResponses(401, 404, 429) },
+        response: { 200: withSecret, ...errorResponses('ERR_WEBHOOK_NOT_FOUND') },
       },
     },
     async (req) => webhooks.rotateSecret(cid(req), req.params.id),
@@ -138,8 +203,9 @@ export async function webhookRoutes(app: FastifyInstance, ctx: AppContext, webho
           202: {
             type: 'object',
             properties: { eventId: { type: 'string' }, deliveries: { type: 'integer' } },
+            examples: [{ eventId: 'evt_0a1b2c3d4e5f6g7h8j9k', deliveries: 1 }],
           },
-          ...errorResponses(401, 404, 429),
+          ...errorResponses('ERR_WEBHOOK_NOT_FOUND'),
         },
       },
     },
@@ -156,42 +222,8 @@ export async function webhookRoutes(app: FastifyInstance, ctx: AppContext, webho
         summary: 'Delivery log: each event, its attempts and the response codes',
         params,
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              items: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    id: { type: 'string' },
-                    event_id: { type: 'string' },
-                    event_type: { type: 'string' },
-                    status: { type: 'string', enum: ['pending', 'delivering', 'delivered', 'failed'] },
-                    attempts: { type: 'integer' },
-                    next_attempt_at: { type: ['string', 'null'] },
-                    last_status_code: { type: ['integer', 'null'] },
-                    last_error: { type: ['string', 'null'] },
-                    created_at: { type: 'string' },
-                    delivered_at: { type: ['string', 'null'] },
-                    log: {
-                      type: 'array',
-                      items: {
-                        type: 'object',
-                        properties: {
-                          at: { type: 'string' },
-                          status_code: { type: ['integer', 'null'] },
-                          error: { type: ['string', 'null'] },
-                          duration_ms: { type: 'integer' },
-                        },
-                      },
-                    },
-                  },
-                },
-              },
-            },
-          },
-          ...errorResponses(401, 404, 429),
+          200: listOf(deliverySchema),
+          ...errorResponses('ERR_WEBHOOK_NOT_FOUND'),
         },
       },
     },
@@ -208,8 +240,12 @@ export async function webhookRoutes(app: FastifyInstance, ctx: AppContext, webho
         summary: 'Send a delivery again now',
         params: idParam('id', 'whd'),
         response: {
-          202: { type: 'object', properties: { id: { type: 'string' } } },
-          ...errorResponses(401, 404, 429),
+          202: {
+            type: 'object',
+            properties: { id: { type: 'string' } },
+            examples: [{ id: 'whd_0a1b2c3d4e5f6g7h8j9k' }],
+          },
+          ...errorResponses('ERR_WEBHOOK_NOT_FOUND'),
         },
       },
     },
