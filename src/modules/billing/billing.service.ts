@@ -1,4 +1,4 @@
-import type { Db, SqlParam } from '../../db/client.ts';
+import type { Db } from '../../db/client.ts';
 import { defineErrors } from '../../http/errors.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { newId } from '../../lib/ids.ts';
@@ -175,8 +175,10 @@ export function createBillingService(deps: { db: Db; clock: Clock; options: Bill
   /**
    * Events per Cloud SaaS contract for a month in one aggregate query. Each local day of the month
    * goes to the first Cloud SaaS contract (in `contractsOf` order: the later start wins) in force
-   * that day; runs of days with one contract become spans of instants, and each span is one range
-   * scan of the (customer_id, at) index. Events outside every span are unbilled.
+   * that day, or to none; each customer's runs of days with one contract (or none) become spans
+   * of instants covering the month, and each span is one range count on the (customer_id, at)
+   * index, so the run reads only the month's events, however long the history. Events in spans
+   * without a contract are unbilled.
    */
   async function usageByContract(
     m: LocalMonth,
@@ -195,33 +197,39 @@ export function createBillingService(deps: { db: Db; clock: Clock; options: Bill
     };
     const first = dayNumber(m.firstDay);
     const last = dayNumber(m.lastDay);
+    const customers = customerId
+      ? [customerId]
+      : (await db.query<{ id: string }>('SELECT id FROM customers')).map((r) => r.id);
     const spans = {
-      contract: [] as string[],
+      contract: [] as Array<string | null>,
       customer: [] as string[],
       from: [] as string[],
       to: [] as string[],
     };
-    for (const [customer, list] of byCustomer) {
-      const cloud = list.filter((c) => c.edition === 'cloud_saas');
-      let open: { contract: string; from: number } | undefined;
+    for (const customer of customers) {
+      const cloud = (byCustomer.get(customer) ?? [])
+        .filter((c) => c.edition === 'cloud_saas')
+        .map((c) => ({
+          id: c.id,
+          from: dayNumber(c.start_date),
+          to: Math.min(
+            dayNumber(c.end_date),
+            c.cancel_effective_date ? dayNumber(c.cancel_effective_date) - 1 : Number.POSITIVE_INFINITY,
+          ),
+        }));
+      let open = { contract: null as string | null, from: first };
       for (let day = first; day <= last + 1; day++) {
-        const c =
-          day > last
-            ? undefined
-            : cloud.find(
-                (k) =>
-                  dayNumber(k.start_date) <= day &&
-                  day <= dayNumber(k.end_date) &&
-                  (k.cancel_effective_date === null || day < dayNumber(k.cancel_effective_date)),
-              );
-        if (open && open.contract !== c?.id) {
-          spans.contract.push(open.contract);
-          spans.customer.push(customer);
-          spans.from.push(midnight(open.from));
-          spans.to.push(midnight(day));
-          open = undefined;
+        const contract =
+          day > last ? undefined : (cloud.find((k) => k.from <= day && day <= k.to)?.id ?? null);
+        if (contract !== open.contract) {
+          if (day > open.from) {
+            spans.contract.push(open.contract);
+            spans.customer.push(customer);
+            spans.from.push(midnight(open.from));
+            spans.to.push(midnight(day));
+          }
+          open = { contract: contract ?? null, from: day };
         }
-        if (c && !open) open = { contract: c.id, from: day };
       }
     }
     const rows = await db.query<{ i: number; n: number }>(
@@ -232,18 +240,17 @@ export function createBillingService(deps: { db: Db; clock: Clock; options: Bill
     );
     const counts = new Map<string, number>();
     let billedEvents = 0;
+    let unbilledEvents = 0;
     for (const r of rows) {
-      const contract = spans.contract[r.i - 1]!;
-      counts.set(contract, (counts.get(contract) ?? 0) + r.n);
-      billedEvents += r.n;
+      const contract = spans.contract[r.i - 1];
+      if (contract) {
+        counts.set(contract, (counts.get(contract) ?? 0) + r.n);
+        billedEvents += r.n;
+      } else {
+        unbilledEvents += r.n;
+      }
     }
-    const params: SqlParam[] = [m.start, m.end];
-    const only = customerId ? `AND customer_id = $${params.push(customerId)}` : '';
-    const [all] = await db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM usage_events WHERE at >= $1 AND at < $2 ${only}`,
-      params,
-    );
-    return { counts, billedEvents, unbilledEvents: (all?.n ?? 0) - billedEvents };
+    return { counts, billedEvents, unbilledEvents };
   }
 
   /**

@@ -103,9 +103,9 @@ export interface UsageRecorderOptions {
 }
 
 export const DEFAULT_RECORDER_OPTIONS: UsageRecorderOptions = {
-  maxBatch: 1000,
-  maxWaitMs: 2,
-  maxInFlight: 2,
+  maxBatch: 500,
+  maxWaitMs: 1,
+  maxInFlight: 4,
   maxQueued: 20_000,
 };
 
