@@ -1,7 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { currentUser } from '../../http/auth.ts';
 import type { AppContext } from '../../http/context.ts';
 import { errorResponses, idParam, listOf } from '../../http/schemas.ts';
-import { WEBHOOK_EVENTS, type WebhookService } from './webhooks.service.ts';
+import { WEBHOOK_EVENTS, type WebhookService, webhookError } from './webhooks.service.ts';
 
 const endpointSchema = {
   type: 'object',
@@ -251,6 +252,146 @@ export async function webhookRoutes(app: FastifyInstance, ctx: AppContext, webho
     },
     async (req, reply) => {
       await webhooks.redeliver(cid(req), req.params.id);
+      return reply.code(202).send({ id: req.params.id });
+    },
+  );
+
+  // The same endpoints for the customer admin in the portal: the cookie session names the customer.
+  const portal = { preHandler: ctx.guards.user('customer_admin') };
+  const own = (req: FastifyRequest) => {
+    const customerId = currentUser(req).customerId;
+    if (!customerId) throw webhookError('ERR_WEBHOOK_NOT_FOUND');
+    return customerId;
+  };
+  const portalTags = ['webhooks'];
+
+  app.get(
+    '/api/webhooks',
+    {
+      ...portal,
+      schema: {
+        tags: portalTags,
+        summary: "Portal: the customer's webhook endpoints",
+        response: { 200: listOf(endpointSchema), ...errorResponses() },
+      },
+    },
+    async (req) => ({ items: await webhooks.list(own(req)) }),
+  );
+
+  app.post<{ Body: { url: string; events?: string[] } }>(
+    '/api/webhooks',
+    {
+      ...portal,
+      schema: {
+        tags: portalTags,
+        summary: 'Portal: add an endpoint; the signing secret is returned once',
+        body: { type: 'object', additionalProperties: false, required: ['url'], properties: { url, events } },
+        response: { 201: withSecret, ...errorResponses('ERR_WEBHOOK_URL', 'ERR_WEBHOOK_LIMIT') },
+      },
+    },
+    async (req, reply) => reply.code(201).send(await webhooks.create(own(req), req.body)),
+  );
+
+  app.patch<{ Params: { id: string }; Body: { url?: string; events?: string[]; enabled?: boolean } }>(
+    '/api/webhooks/:id',
+    {
+      ...portal,
+      schema: {
+        tags: portalTags,
+        summary: 'Portal: change the URL or events, or enable again',
+        params,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { url, events, enabled: { type: 'boolean' } },
+        },
+        response: { 200: endpointSchema, ...errorResponses('ERR_WEBHOOK_URL', 'ERR_WEBHOOK_NOT_FOUND') },
+      },
+    },
+    async (req) => webhooks.update(own(req), req.params.id, req.body),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/api/webhooks/:id',
+    {
+      ...portal,
+      schema: {
+        tags: portalTags,
+        summary: 'Portal: remove an endpoint',
+        params,
+        response: { 204: { type: 'null' }, ...errorResponses('ERR_WEBHOOK_NOT_FOUND') },
+      },
+    },
+    async (req, reply) => {
+      await webhooks.remove(own(req), req.params.id);
+      return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/api/webhooks/:id/rotate-secret',
+    {
+      ...portal,
+      schema: {
+        tags: portalTags,
+        summary: 'Portal: new signing secret; the previous one keeps signing for 24 h',
+        params,
+        response: { 200: withSecret, ...errorResponses('ERR_WEBHOOK_NOT_FOUND') },
+      },
+    },
+    async (req) => webhooks.rotateSecret(own(req), req.params.id),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/api/webhooks/:id/test',
+    {
+      ...portal,
+      schema: {
+        tags: portalTags,
+        summary: 'Portal: send a `webhook.test` event to this endpoint now',
+        params,
+        response: {
+          202: {
+            type: 'object',
+            properties: { eventId: { type: 'string' }, deliveries: { type: 'integer' } },
+          },
+          ...errorResponses('ERR_WEBHOOK_NOT_FOUND'),
+        },
+      },
+    },
+    async (req, reply) => reply.code(202).send(await webhooks.sendTest(own(req), req.params.id)),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/webhooks/:id/deliveries',
+    {
+      ...portal,
+      schema: {
+        tags: portalTags,
+        summary: 'Portal: delivery log of an endpoint',
+        params,
+        response: { 200: listOf(deliverySchema), ...errorResponses('ERR_WEBHOOK_NOT_FOUND') },
+      },
+    },
+    async (req) => ({ items: await webhooks.deliveries(own(req), req.params.id) }),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/api/webhooks/deliveries/:id/redeliver',
+    {
+      ...portal,
+      schema: {
+        tags: portalTags,
+        summary: 'Portal: send a delivery again now',
+        params: idParam('id', 'whd'),
+        response: {
+          202: { type: 'object', properties: { id: { type: 'string' } } },
+          ...errorResponses('ERR_WEBHOOK_NOT_FOUND'),
+        },
+      },
+    },
+    async (req, reply) => {
+      await webhooks.redeliver(own(req), req.params.id);
       return reply.code(202).send({ id: req.params.id });
     },
   );

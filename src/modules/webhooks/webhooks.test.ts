@@ -187,4 +187,63 @@ describe('webhooks: signed, at-least-once, backoff, rotation, log, redelivery', 
     assert.equal(res.statusCode, 400);
     assert.equal(res.json().code, 'ERR_WEBHOOK_URL');
   });
+
+  test('the customer admin manages the same endpoints from the portal: add, test, log, redeliver, rotate', async () => {
+    const r = await receiver(() => 200);
+    servers.push(r.server);
+    const admin = await t.login('admin@demobank.vn');
+    const created = await admin.request({ method: 'POST', url: '/api/webhooks', payload: { url: r.url } });
+    assert.equal(created.statusCode, 201, created.body);
+    const { endpoint, secret } = created.json();
+    assert.match(secret, /^whsec_/);
+    // One set of endpoints per customer: the integrator's API key sees what the portal added.
+    const viaKey = await t.app.inject({ method: 'GET', url: '/v1/webhooks', headers: auth });
+    assert.ok(viaKey.json().items.some((e: { id: string }) => e.id === endpoint.id));
+    const listed = await admin.request({ method: 'GET', url: '/api/webhooks' });
+    assert.ok(listed.json().items.some((e: { id: string }) => e.id === endpoint.id));
+
+    assert.equal(
+      (await admin.request({ method: 'POST', url: `/api/webhooks/${endpoint.id}/test` })).statusCode,
+      202,
+    );
+    await publicApiOf(t.ctx).webhooks.deliverDue();
+    await waitFor(() => r.got.length >= 1);
+    assert.ok(verifySignature(r.got[0]!.signature, r.got[0]!.body, secret, now()));
+    const log = async () =>
+      (await admin.request({ method: 'GET', url: `/api/webhooks/${endpoint.id}/deliveries` })).json().items;
+    await waitFor(async () => (await log())[0]?.status === 'delivered');
+    const [delivery] = await log();
+    const re = await admin.request({
+      method: 'POST',
+      url: `/api/webhooks/deliveries/${delivery.id}/redeliver`,
+    });
+    assert.equal(re.statusCode, 202);
+    await publicApiOf(t.ctx).webhooks.deliverDue();
+    await waitFor(() => r.got.length >= 2);
+
+    const rotated = await admin.request({
+      method: 'POST',
+      url: `/api/webhooks/${endpoint.id}/rotate-secret`,
+    });
+    assert.notEqual(rotated.json().secret, secret);
+    assert.ok(rotated.json().endpoint.secret_rotating_until);
+    const off = await admin.request({
+      method: 'PATCH',
+      url: `/api/webhooks/${endpoint.id}`,
+      payload: { enabled: false },
+    });
+    assert.equal(off.json().enabled, false);
+    assert.equal(
+      (await admin.request({ method: 'DELETE', url: `/api/webhooks/${endpoint.id}` })).statusCode,
+      204,
+    );
+    assert.equal(
+      (await admin.request({ method: 'GET', url: `/api/webhooks/${endpoint.id}/deliveries` })).json().code,
+      'ERR_WEBHOOK_NOT_FOUND',
+    );
+    // Staff have no customer of their own: the portal's webhook routes are the customer admin's.
+    const staff = await t.login('admin@ekyc.local');
+    assert.equal((await staff.request({ method: 'GET', url: '/api/webhooks' })).statusCode, 403);
+    assert.equal((await t.app.inject({ method: 'GET', url: '/api/webhooks' })).statusCode, 401);
+  });
 });
