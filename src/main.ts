@@ -52,6 +52,8 @@ async function main() {
   if (upgraded.subjectRefs || upgraded.templates)
     logger.info(upgraded, 'legacy personal data keyed and sealed');
   ctx.queue = await startJobQueue(db, jobDefinitions(ctx), (err) => logger.error({ err }, 'job queue error'));
+  // Deliveries due at start (e.g. left by a killed process whose claim lapsed) go out now, not at the next cron tick.
+  await ctx.queue.send('webhooks-deliver', {});
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -70,8 +72,14 @@ async function main() {
     }, 20_000);
     force.unref();
     try {
+      // A keep-alive connection whose last request finishes after the stop began would otherwise stay
+      // open until it times out: close each one as soon as it is idle (new requests are refused).
+      const idle = setInterval(() => app.server.closeIdleConnections(), 50);
       await app.close();
+      clearInterval(idle);
+      logger.info('http closed: every accepted request answered');
       await ctx.queue?.stop();
+      logger.info('job queue stopped');
       await db.close();
       logger.info('stopped');
       process.exit(0);

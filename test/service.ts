@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 export const MAIN = path.resolve(import.meta.dirname, '../src/main.ts');
@@ -13,7 +14,16 @@ export interface Started {
 /** Starts the real service as `npm start` does and waits for its "ready" log line. */
 export async function startService(env: Record<string, string>): Promise<Started> {
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, NODE_ENV: 'development', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: {
+      ...process.env,
+      // Compiled modules cached across spawns: a restart in a fault test loads about twice as fast.
+      NODE_COMPILE_CACHE: path.join(tmpdir(), 'ekyc-node-compile-cache'),
+      NODE_ENV: 'development',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -92,16 +92,20 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
     },
     async transaction<T>(fn: (tx: Db) => Promise<T>) {
       const client = await pool.connect();
+      let broken: Error | undefined;
       try {
         await client.query('BEGIN');
         const result = await fn(wrapClient(client));
         await client.query('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
+        await client.query('ROLLBACK').catch((e: Error) => {
+          broken = e;
+        });
         throw err;
       } finally {
-        client.release();
+        // A connection that cannot even roll back (the server restarted) is dropped, not pooled.
+        client.release(broken);
       }
     },
     raw: { engine: 'postgres', url, poolSize },

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HTTPMethod } from 'find-my-way';
 import FindMyWay from 'find-my-way';
+import { databaseUnavailable, isDatabaseUnavailable } from './db-unavailable.ts';
 import { AppError, httpError } from './errors.ts';
 import { inputErrorOf, registerInputGuards } from './input.ts';
 
@@ -78,6 +79,7 @@ export function toAppError(error: FastifyError | AppError | Error): AppError {
   if (error instanceof SyntaxError && (fe.statusCode ?? 0) === 400) return httpError('ERR_MALFORMED_JSON');
   const input = inputErrorOf(error);
   if (input) return input;
+  if (isDatabaseUnavailable(error)) return databaseUnavailable();
   const status = fe.statusCode ?? 500;
   if (status === 413) return httpError('ERR_PAYLOAD_TOO_LARGE');
   if (status === 415) return httpError('ERR_UNSUPPORTED_MEDIA_TYPE');

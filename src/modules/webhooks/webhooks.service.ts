@@ -28,6 +28,11 @@ export const MAX_ATTEMPTS = BACKOFF_MS.length + 1;
 /** How long the previous secret keeps signing after a rotation. */
 export const ROTATION_OVERLAP_MS = 24 * 3600_000;
 const TIMEOUT_MS = 10_000;
+/**
+ * A claim outlives one attempt (the fetch timeout plus writing the outcome), so two live senders
+ * never overlap; a sender killed mid-attempt leaves deliveries that another run takes over after it.
+ */
+const CLAIM_MS = TIMEOUT_MS + 10_000;
 const MAX_ENDPOINTS = 10;
 
 export interface EndpointRow {
@@ -247,33 +252,44 @@ export function createWebhookService(deps: {
     },
 
     /**
-     * Sends every due delivery once. At-least-once: a delivery is claimed for 2 min, so a crashed
-     * sender's claim lapses and another run sends it again. Returns how many were attempted.
+     * Sends every due delivery once, `batch` at a time until none is left (a backlog after an outage
+     * drains in one run, not `batch` per minute). At-least-once: a delivery is claimed for
+     * `CLAIM_MS`, so a crashed sender's claim lapses and another run sends it again. Returns how
+     * many were attempted.
      */
-    async deliverDue(limit = 20): Promise<number> {
-      const now = clock.now();
-      const claimed = await db.transaction((tx) =>
-        tx.query<{
-          id: string;
-          endpoint_id: string;
-          payload: string;
-          attempts: number;
-          event_id: string;
-          event_type: string;
-        }>(
-          `UPDATE webhook_deliveries SET status = 'delivering', claimed_until = $2
+    async deliverDue(batch = 20): Promise<number> {
+      let total = 0;
+      for (;;) {
+        const n = await deliverBatch(batch);
+        total += n;
+        if (n < batch) return total;
+      }
+    },
+  };
+
+  async function deliverBatch(limit: number): Promise<number> {
+    const now = clock.now();
+    const claimed = await db.transaction((tx) =>
+      tx.query<{
+        id: string;
+        endpoint_id: string;
+        payload: string;
+        attempts: number;
+        event_id: string;
+        event_type: string;
+      }>(
+        `UPDATE webhook_deliveries SET status = 'delivering', claimed_until = $2
             WHERE id IN (SELECT id FROM webhook_deliveries
                           WHERE (status = 'pending' AND next_attempt_at <= $1)
                              OR (status = 'delivering' AND claimed_until < $1)
                           ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
             RETURNING id, endpoint_id, payload, attempts, event_id, event_type`,
-          [now, new Date(now.getTime() + 120_000), limit],
-        ),
-      );
-      await Promise.all(claimed.map((d) => attempt(d)));
-      return claimed.length;
-    },
-  };
+        [now, new Date(now.getTime() + CLAIM_MS), limit],
+      ),
+    );
+    await Promise.all(claimed.map((d) => attempt(d)));
+    return claimed.length;
+  }
 
   async function attempt(d: {
     id: string;
