@@ -25,6 +25,13 @@ export interface Config {
   /** An `Idempotency-Key` left in progress by a killed process is taken over after this long. */
   idempotencyStaleMs: number;
   loginMaxFailures: number;
+  /** Liveness challenges one verification session may be issued (EKYC_LIVENESS_MAX_ATTEMPTS). */
+  livenessMaxAttempts: number;
+  /**
+   * A session still `processing` this long after submission (its job lost beyond the queue's retries)
+   * is processed once more, then sent to review (EKYC_PROCESSING_STUCK_MINUTES).
+   */
+  processingStuckMinutes: number;
   loginWindowMinutes: number;
   seedDemoData: boolean;
   adminEmail: string;
@@ -175,6 +182,8 @@ export function loadConfig(env: Env = process.env): Config {
     loginMaxFailures: int(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
     loginWindowMinutes: int(env, 'LOGIN_WINDOW_MINUTES', 15, 1, 24 * 60),
     seedDemoData: bool(env, 'EKYC_DEMO_DATA', environment !== 'production'),
+    livenessMaxAttempts: int(env, 'EKYC_LIVENESS_MAX_ATTEMPTS', 3, 1, 100),
+    processingStuckMinutes: int(env, 'EKYC_PROCESSING_STUCK_MINUTES', 15, 1, 24 * 60),
     adminEmail,
     adminPassword,
     demoPassword: env.EKYC_DEMO_PASSWORD || 'Demo@2026',

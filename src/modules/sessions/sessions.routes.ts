@@ -54,6 +54,11 @@ export function publicApiJobs(ctx: AppContext) {
       handle: async () => void (await publicApiOf(ctx).sessions.expireIdle()),
     },
     {
+      name: 'sessions-sweep-stuck',
+      cron: '*/5 * * * *',
+      handle: async () => void (await publicApiOf(ctx).sessions.sweepStuck()),
+    },
+    {
       name: 'webhooks-deliver',
       cron: '* * * * *',
       handle: async () => void (await publicApiOf(ctx).webhooks.deliverDue()),
@@ -378,6 +383,8 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
     envelope,
     recordConsent: (input, tx) => privacy.recordConsent(input, tx),
     publicUrl: ctx.config.publicUrl,
+    livenessMaxAttempts: ctx.config.livenessMaxAttempts,
+    processingStuckMs: ctx.config.processingStuckMinutes * 60_000,
     enqueueProcessing: async (id) => {
       if (ctx.queue) await ctx.queue.send('sessions-process', { id }, { singletonKey: id });
       else void sessions.process(id).catch(() => {});
@@ -925,27 +932,19 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
           },
         },
         response: {
-          200: {
+          200: listOf({
             type: 'object',
             properties: {
-              items: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    id: { type: 'string' },
-                    customer_id: { type: 'string' },
-                    status: { type: 'string' },
-                    checks: { type: 'array', items: { type: 'string' } },
-                    reason_codes: { type: 'array', items: { type: 'string' } },
-                    scores: { type: 'object', additionalProperties: true },
-                    rule_version: { type: ['integer', 'null'] },
-                    created_at: { type: 'string' },
-                  },
-                },
-              },
+              id: { type: 'string' },
+              customer_id: { type: 'string' },
+              status: { type: 'string' },
+              checks: { type: 'array', items: { type: 'string' } },
+              reason_codes: { type: 'array', items: { type: 'string' } },
+              scores: { type: 'object', additionalProperties: true },
+              rule_version: { type: ['integer', 'null'] },
+              created_at: { type: 'string' },
             },
-          },
+          }),
           ...errorResponses(),
         },
       },

@@ -49,6 +49,8 @@ export const ALL_CHECKS: CheckName[] = ['document', 'face', 'liveness', 'chip'];
 interface LivenessSlotMeta {
   challenge_id: string;
   state: 'issued' | 'verified' | 'failed';
+  /** Challenges issued to the session so far, this one included (missing on older rows: 1). */
+  attempts?: number;
   verdict?: {
     live: boolean;
     score: number;
@@ -188,6 +190,10 @@ export function createSessionService(deps: {
   publicUrl: string;
   /** Starts processing in the background (the job queue); without it, processing runs in-process. */
   enqueueProcessing?: (sessionId: string) => Promise<void>;
+  /** Liveness challenges one session may be issued (each is one attempt). */
+  livenessMaxAttempts: number;
+  /** How long a session may stay `processing` before `sweepStuck` retries it, then sends it to review. */
+  processingStuckMs: number;
 }) {
   const { db, clock, engines, webhooks, envelope } = deps;
   const subjectRefs = createSubjectRefs({ db, envelope, clock });
@@ -330,6 +336,33 @@ export function createSessionService(deps: {
       throw sessionError('ERR_SESSION_STATE', 'The session is expired', { session_status: 'expired' });
     }
     return s;
+  }
+
+  async function startProcessing(id: string) {
+    if (deps.enqueueProcessing) await deps.enqueueProcessing(id);
+    else void service.process(id).catch(() => {});
+  }
+
+  /** A session whose processing never finished goes to a person, and the customer hears of it. */
+  async function stalledToReview(s: SessionRow): Promise<boolean> {
+    const reasons: Reason[] = [{ code: 'PROCESSING_STALLED', check: 'session', outcome: 'review' }];
+    return db.transaction(async (tx) => {
+      const now = clock.now();
+      const rows = await tx.query(
+        `UPDATE verification_sessions SET status = 'review', reasons = $2, completed_at = $3, updated_at = $3
+          WHERE id = $1 AND status = 'processing' RETURNING id`,
+        [s.id, JSON.stringify(reasons), now],
+      );
+      if (rows.length === 0) return false;
+      await webhooks.enqueue(tx, s.customer_id, 'session.completed', {
+        session_id: s.id,
+        reference_id: s.reference_id,
+        status: 'review',
+        reason_codes: reasons.map((r) => r.code),
+        rule_version: null,
+      });
+      return true;
+    });
   }
 
   async function expireOne(s: SessionRow): Promise<boolean> {
@@ -544,7 +577,10 @@ export function createSessionService(deps: {
       return view(await get(customerId, id));
     },
 
-    /** Issues the session's liveness challenge (a new one replaces an earlier attempt). */
+    /**
+     * Issues the session's liveness challenge (a new one replaces an earlier attempt), at most
+     * `livenessMaxAttempts` per session: an attacker cannot keep trying presentations on one session.
+     */
     async livenessChallenge(customerId: string, id: string) {
       const s = await openSession(customerId, id);
       if (!slotAllowed(s.checks, 'liveness')) {
@@ -553,9 +589,26 @@ export function createSessionService(deps: {
           `liveness is not used by checks ${s.checks.join(', ')}`,
         );
       }
+      const max = deps.livenessMaxAttempts;
+      const exhausted = () =>
+        sessionError('ERR_LIVENESS_ATTEMPTS_EXHAUSTED', `At most ${max} liveness attempts per session`, {
+          max_attempts: max,
+        });
+      const attemptsSoFar = async (tx: Db) => {
+        const [slot] = await tx.query<{ meta: Partial<LivenessSlotMeta> }>(
+          "SELECT meta FROM session_uploads WHERE session_id = $1 AND slot = 'liveness'",
+          [id],
+        );
+        return slot ? (slot.meta.attempts ?? 1) : 0;
+      };
+      if ((await attemptsSoFar(db)) >= max) throw exhausted();
       const c = await engines.liveness.issue(customerId, s.api_key_id ?? 'session', undefined);
-      const meta: LivenessSlotMeta = { challenge_id: c.id, state: 'issued' };
       await db.transaction(async (tx) => {
+        // Counted again under the session's row lock: concurrent requests cannot both take the last attempt.
+        await tx.query('SELECT 1 FROM verification_sessions WHERE id = $1 FOR UPDATE', [id]);
+        const attempts = (await attemptsSoFar(tx)) + 1;
+        if (attempts > max) throw exhausted();
+        const meta: LivenessSlotMeta = { challenge_id: c.id, state: 'issued', attempts };
         await putSlot(tx, id, 'liveness', Buffer.alloc(0), sha256Hex(''), 'application/octet-stream', meta);
         await touch(tx, id);
       });
@@ -585,17 +638,19 @@ export function createSessionService(deps: {
       }
       let meta: LivenessSlotMeta;
       let failure: unknown = null;
+      const attempts = slot.meta.attempts ?? 1;
       try {
         const v = await engines.liveness.verify(customerId, challengeId, frames);
         meta = {
           challenge_id: challengeId,
           state: 'verified',
+          attempts,
           verdict: { live: v.live, score: v.score, checks: v.checks, actions: v.actions },
         };
       } catch (e) {
         if (!(e instanceof AppError) || e.code !== 'ERR_LIVENESS_FACE_CHANGED') throw e;
         failure = e;
-        meta = { challenge_id: challengeId, state: 'failed', error: 'LIVENESS_FACE_CHANGED' };
+        meta = { challenge_id: challengeId, state: 'failed', attempts, error: 'LIVENESS_FACE_CHANGED' };
       }
       const frame = frames[0]!.image;
       const sealedFrame = await sealUpload(customerId, id, 'liveness', frame);
@@ -640,8 +695,7 @@ export function createSessionService(deps: {
         [id, now],
       );
       if (rows.length === 0) throw sessionError('ERR_SESSION_STATE');
-      if (deps.enqueueProcessing) await deps.enqueueProcessing(id);
-      else void service.process(id).catch(() => {});
+      await startProcessing(id);
       return view(await get(customerId, id));
     },
 
@@ -752,6 +806,40 @@ export function createSessionService(deps: {
       }
       if (n + ended > 0) webhooks.notifyEnqueued();
       return n + ended;
+    },
+
+    /**
+     * Sessions left `processing` longer than `processingStuckMs` (the job was lost beyond the queue's
+     * retries, e.g. the process was killed mid-job): each is processed once more; one still stuck
+     * as long again goes to manual review with reason `PROCESSING_STALLED` (no check ran to the
+     * end, so nothing is billed).
+     */
+    async sweepStuck(): Promise<{ retried: number; review: number }> {
+      const now = clock.now();
+      const stuck = await db.query<SessionRow & { processing_retries: number }>(
+        `SELECT * FROM verification_sessions WHERE status = 'processing' AND updated_at < $1
+          ORDER BY updated_at LIMIT 100`,
+        [new Date(now.getTime() - deps.processingStuckMs)],
+      );
+      let retried = 0;
+      let review = 0;
+      for (const s of stuck) {
+        if (inflight.has(s.id)) continue; // slow, not lost
+        if (s.processing_retries > 0) {
+          if (await stalledToReview(s)) review++;
+          continue;
+        }
+        const claimed = await db.query(
+          `UPDATE verification_sessions SET processing_retries = processing_retries + 1, updated_at = $2
+            WHERE id = $1 AND status = 'processing' AND processing_retries = 0 RETURNING id`,
+          [s.id, now],
+        );
+        if (claimed.length === 0) continue;
+        retried++;
+        await startProcessing(s.id);
+      }
+      if (review > 0) webhooks.notifyEnqueued();
+      return { retried, review };
     },
   };
 
