@@ -1,6 +1,11 @@
 import sharp from 'sharp';
 import { analyzeImage, DEFAULT_THRESHOLD, similarityFromDistance } from '../src/ekyc/face/engine.ts';
-import { type FaceModels, loadBaseline, loadFaceModels } from '../src/ekyc/face/models.ts';
+import {
+  type InProcessModels,
+  loadBaseline,
+  loadFaceModels,
+  loadInProcessModels,
+} from '../src/ekyc/face/models.ts';
 import { faceFile, readPairs } from '../test/fixtures/faces/data.ts';
 
 /**
@@ -106,9 +111,10 @@ async function scorePairs(
 
 export async function run(): Promise<void> {
   const models = await loadFaceModels();
-  await loadBaseline(models);
+  const local = await loadInProcessModels();
+  await loadBaseline(local);
   const ours = (buf: Buffer) => analyzeImage(buf, { kind: 'auto' }, models).then((f) => f.descriptor);
-  const baseline = (buf: Buffer) => baselineDescriptor(models, buf);
+  const baseline = (buf: Buffer) => baselineDescriptor(local, buf);
   const rows: Array<[string, string, Scores]> = [];
   for (const degrade of [false, true]) {
     const set = degrade ? 'card-degraded B' : 'pairs';
@@ -159,7 +165,7 @@ export async function run(): Promise<void> {
   );
 }
 
-export async function baselineDescriptor(models: FaceModels, buf: Buffer): Promise<Float32Array | null> {
+export async function baselineDescriptor(models: InProcessModels, buf: Buffer): Promise<Float32Array | null> {
   const { data, info } = await sharp(buf).rotate().removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const t = models.tf.tensor3d(new Uint8Array(data), [info.height, info.width, 3], 'int32');
   try {

@@ -8,6 +8,8 @@ import {
   keypoints,
   laplacianVariance,
   meanAndClipped,
+  padEdges,
+  type RgbImage,
   toGray,
 } from './geometry.ts';
 import { type FaceModels, type HumanFace, loadFaceModels } from './models.ts';
@@ -170,25 +172,33 @@ export function meshBox(face: HumanFace): [number, number, number, number] {
   return [Math.round(x0), Math.round(y0), Math.round(x1 - x0), Math.round(y1 - y0)];
 }
 
+/**
+ * Faces with a full mesh, in the face workers; an engine failure is a 503, not a crash. A face that
+ * fills the frame or is cut by its border (a tight crop, a card portrait, a head close to the
+ * camera) is missed by the BlazeFace detector, which wants some context around it: on a miss the
+ * image is detected again inside a border of its own edge pixels (25 % of the longer side each
+ * side) and the coordinates are moved back.
+ */
 export async function detectFaces(models: FaceModels, img: DecodedImage): Promise<HumanFace[]> {
-  const input = models.tf.tensor3d(img.data, [img.height, img.width, 3], 'int32');
-  try {
-    const res = await models.human.detect(input);
-    if ('error' in res && res.error) throw faceError('ERR_FACE_ENGINE', 'detection failed');
-    return ((res as { face: HumanFace[] }).face ?? []).filter((f) => f.mesh && f.mesh.length >= 468);
-  } finally {
-    input.dispose();
+  const detect = (i: RgbImage) =>
+    models.detect(i).catch((e: Error) => {
+      throw faceError('ERR_FACE_ENGINE', `detection failed: ${e.message}`);
+    });
+  const faces = await detect(img);
+  if (faces.length > 0) return faces;
+  const pad = Math.round(0.25 * Math.max(img.width, img.height));
+  const padded = await detect(padEdges(img, pad));
+  for (const f of padded) {
+    f.box = [f.box[0] - pad, f.box[1] - pad, f.box[2], f.box[3]];
+    f.mesh = f.mesh.map(([x, y, z]) => [x - pad, y - pad, z]);
   }
+  return padded;
 }
 
 export async function embedCrop(models: FaceModels, crop: Uint8Array, size = 150): Promise<Float32Array> {
-  const t = models.tf.tensor3d(Float32Array.from(crop), [size, size, 3], 'float32');
-  try {
-    const d = await models.faceapi.computeFaceDescriptor(t);
-    return Array.isArray(d) ? d[0]! : (d as Float32Array);
-  } finally {
-    t.dispose();
-  }
+  return models.embed(crop, size).catch((e: Error) => {
+    throw faceError('ERR_FACE_ENGINE', `embedding failed: ${e.message}`);
+  });
 }
 
 function measureQuality(face: HumanFace, crop: Uint8Array, side: number, count: number): FaceQuality {
@@ -272,7 +282,25 @@ export function compareAnalyzed(
 /** 1:1 comparison of two images (either may be a whole ID card: its portrait is used). */
 export async function compareImages(a: Buffer, b: Buffer, models?: FaceModels): Promise<CompareResult> {
   const m = models ?? (await loadFaceModels());
-  const fa = await analyzeImage(a, { kind: 'auto' }, m);
-  const fb = await analyzeImage(b, { kind: 'auto' }, m);
+  const [fa, fb] = await analyzeBoth(a, b, m);
   return compareAnalyzed(fa, fb);
+}
+
+/**
+ * Both images at once (two workers serve them side by side); if both fail, image A's error is
+ * the one thrown, as if they had run one after the other.
+ */
+export async function analyzeBoth(
+  a: Buffer,
+  b: Buffer,
+  models: FaceModels,
+  wrap: { a?: (e: unknown) => never; b?: (e: unknown) => never } = {},
+): Promise<[AnalyzedFace, AnalyzedFace]> {
+  const [ra, rb] = await Promise.allSettled([
+    analyzeImage(a, { kind: 'auto' }, models),
+    analyzeImage(b, { kind: 'auto' }, models),
+  ]);
+  if (ra.status === 'rejected') throw wrap.a ? wrap.a(ra.reason) : ra.reason;
+  if (rb.status === 'rejected') throw wrap.b ? wrap.b(rb.reason) : rb.reason;
+  return [ra.value, rb.value];
 }

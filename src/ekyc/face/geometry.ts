@@ -155,6 +155,25 @@ function sampleBilinear(data: Uint8Array, w: number, h: number, x: number, y: nu
   }
 }
 
+/** `img` inside a border of `pad` pixels that repeat its nearest edge pixel. */
+export function padEdges(img: RgbImage, pad: number): RgbImage {
+  const width = img.width + 2 * pad;
+  const height = img.height + 2 * pad;
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const sy = Math.min(img.height - 1, Math.max(0, y - pad));
+    for (let x = 0; x < width; x++) {
+      const sx = Math.min(img.width - 1, Math.max(0, x - pad));
+      const s = (sy * img.width + sx) * 3;
+      const o = (y * width + x) * 3;
+      data[o] = img.data[s]!;
+      data[o + 1] = img.data[s + 1]!;
+      data[o + 2] = img.data[s + 2]!;
+    }
+  }
+  return { data, width, height };
+}
+
 /** Luma (BT.601) of an RGB buffer. */
 export function toGray(rgb: Uint8Array, w: number, h: number): Float32Array {
   const g = new Float32Array(w * h);

@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { WorkerCall, WorkerReply } from './worker.ts';
 
 /**
- * Loads the face models once per process (or worker), every file from node_modules on disk:
+ * Loads the face models once per thread, every file from node_modules on disk:
  * - `@vladmandic/human` (BlazeFace detector, 468-point mesh + iris) through its node-wasm build;
  * - `@vladmandic/face-api`'s recognition net (dlib ResNet-34, 128-d, public-domain weights);
  * both on `@tensorflow/tfjs-backend-wasm`, whose .wasm files are read from its own dist folder.
@@ -66,7 +69,25 @@ export interface FaceApi {
   SsdMobilenetv1Options: new (o?: { minConfidence?: number; maxResults?: number }) => unknown;
 }
 
+/**
+ * The face engines' handle on the models: detection and embedding run in a pool of worker threads
+ * (`worker.ts`), each holding its own copy of the models, so inference never blocks the event loop
+ * and N cores serve N images at once. Requests go to the worker with the fewest in flight.
+ */
 export interface FaceModels {
+  /** Faces with a full mesh (468 points + iris) in an RGB image, as Human returns them. */
+  detect(img: { data: Uint8Array; width: number; height: number }): Promise<HumanFace[]>;
+  /** The 128-d dlib descriptor of an aligned `size`×`size` RGB crop. */
+  embed(crop: Uint8Array, size: number): Promise<Float32Array>;
+  /** Human's mesh triangles (index triples), for rendering test heads. */
+  faceTriangulation: number[];
+  workers: number;
+  /** Wall time until every worker had its models. */
+  loadMs: number;
+}
+
+/** The models in this thread: what a face worker holds (and eval/bench's in-process baseline). */
+export interface InProcessModels {
   human: Human;
   faceapi: FaceApi;
   tf: Tf;
@@ -155,10 +176,10 @@ function fileLoadRouter(url: string | string[]) {
   };
 }
 
-let loading: Promise<FaceModels> | undefined;
+let loading: Promise<InProcessModels> | undefined;
 
-/** The models, loaded once; later calls share the same promise. */
-export function loadFaceModels(): Promise<FaceModels> {
+/** The models in this thread, loaded once; later calls share the same promise. */
+export function loadInProcessModels(): Promise<InProcessModels> {
   loading ??= (async () => {
     const t0 = performance.now();
     // Silences tfjs's "install tfjs-node" banner: that package downloads binaries and is not used.
@@ -189,9 +210,103 @@ export function loadFaceModels(): Promise<FaceModels> {
 }
 
 /** Loads the baseline nets (face-api SSD MobileNet v1 + 68 landmarks) for eval and bench. */
-export async function loadBaseline(models: FaceModels): Promise<void> {
+export async function loadBaseline(models: InProcessModels): Promise<void> {
   for (const net of ['ssdMobilenetv1', 'faceLandmark68Net']) {
     const n = models.faceapi.nets[net];
     if (n && !n.isLoaded) await n.loadFromDisk(FACEAPI_MODEL_DIR);
   }
+}
+
+let workerCount = availableParallelism();
+
+/** Sets the pool size (config `EKYC_FACE_WORKERS`); takes effect when the pool first starts. */
+export function setFaceWorkers(n: number): void {
+  workerCount = n;
+}
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, { resolve(r: WorkerReply): void; reject(e: Error): void }>;
+}
+
+let pool: Promise<FaceModels> | undefined;
+
+/** The worker pool with every model loaded, started once; later calls share the same promise. */
+export function loadFaceModels(): Promise<FaceModels> {
+  pool ??= startPool(workerCount);
+  pool.catch(() => {
+    pool = undefined;
+  });
+  return pool;
+}
+
+async function startPool(size: number): Promise<FaceModels> {
+  const t0 = performance.now();
+  const slots: Array<Slot | undefined> = Array.from({ length: size }, () => undefined);
+  // Resolves with the worker's first message once its models are loaded.
+  const spawn = (i: number) =>
+    new Promise<{ triangulation: number[] }>((resolve, reject) => {
+      const worker = new Worker(new URL('./worker.ts', import.meta.url));
+      // Idle workers must not keep the process alive; a worker with requests in flight does.
+      worker.unref();
+      const slot: Slot = { worker, pending: new Map() };
+      let ready = false;
+      worker.on('message', (m: WorkerReply | { ready: boolean; error?: string; triangulation: number[] }) => {
+        if ('ready' in m) {
+          ready = m.ready;
+          if (m.ready) {
+            slots[i] = slot;
+            resolve(m);
+          } else reject(new Error(`face worker failed to load its models: ${m.error}`));
+          return;
+        }
+        const p = slot.pending.get(m.id);
+        slot.pending.delete(m.id);
+        if (slot.pending.size === 0) worker.unref();
+        if ('error' in m) p?.reject(new Error(m.error));
+        else p?.resolve(m);
+      });
+      worker.on('error', (e) => {
+        if (!ready) reject(e);
+      });
+      worker.on('exit', (code) => {
+        if (!ready) return reject(new Error(`face worker exited with code ${code} while loading`));
+        for (const p of slot.pending.values()) p.reject(new Error(`face worker exited with code ${code}`));
+        // A crashed worker is replaced; requests meanwhile go to the others.
+        if (slots[i] === slot) {
+          slots[i] = undefined;
+          spawn(i).catch(() => {});
+        }
+      });
+    });
+  const first = await Promise.all(Array.from({ length: size }, (_, i) => spawn(i)));
+  let nextId = 1;
+  const call = (req: WorkerCall): Promise<WorkerReply> => {
+    const live = slots.filter((s) => s !== undefined);
+    const slot = live.reduce<Slot | undefined>(
+      (a, b) => (a && a.pending.size <= b.pending.size ? a : b),
+      undefined,
+    );
+    if (!slot) return Promise.reject(new Error('no face worker is running'));
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      if (slot.pending.size === 0) slot.worker.ref();
+      slot.pending.set(id, { resolve, reject });
+      slot.worker.postMessage({ ...req, id });
+    });
+  };
+  return {
+    async detect(img) {
+      const r = await call({ op: 'detect', data: img.data, width: img.width, height: img.height });
+      return 'faces' in r ? r.faces : [];
+    },
+    async embed(crop, size) {
+      const r = await call({ op: 'embed', data: crop, size });
+      if (!('descriptor' in r)) throw new Error('face worker answered without a descriptor');
+      return r.descriptor;
+    },
+    faceTriangulation: first[0]!.triangulation,
+    workers: size,
+    loadMs: performance.now() - t0,
+  };
 }

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { defineErrors } from '../../http/errors.ts';
-import { descriptorDistance, embedCrop } from '../face/engine.ts';
+import { descriptorDistance, detectFaces, embedCrop } from '../face/engine.ts';
 import {
   alignCrop,
   dist,
@@ -177,26 +177,20 @@ export async function analyseFrames(models: FaceModels, frames: Frame[]): Promis
   const L = LIVENESS_LIMITS;
   const { fps } = validateFrames(frames);
 
-  const sig: FrameSignals[] = [];
-  const faces: Array<{ face: HumanFace; img: Awaited<ReturnType<typeof decodeImage>> } | null> = [];
-  for (const f of frames) {
-    const img = await decodeImage(f.image, { maxSide: 640, minSide: 64 });
-    const input = models.tf.tensor3d(img.data, [img.height, img.width, 3], 'int32');
-    let found: HumanFace[] = [];
-    try {
-      const res = await models.human.detect(input);
-      found = 'face' in res ? res.face.filter((x) => x.mesh?.length >= 468) : [];
-    } finally {
-      input.dispose();
-    }
-    const face = found.sort((a, b) => b.box[2] * b.box[3] - a.box[2] * a.box[3])[0];
-    faces.push(face ? { face, img } : null);
-    sig.push(
-      face
-        ? frameSignals(face, f.t)
-        : { t: f.t, found: false, yaw: 0, pitch: 0, ear: 0, iod: 0, track: [], mesh: [] },
-    );
-  }
+  // All frames at once: the face workers share them out, one per core.
+  const faces = await Promise.all(
+    frames.map(async (f) => {
+      const img = await decodeImage(f.image, { maxSide: 640, minSide: 64 });
+      const found = await detectFaces(models, img);
+      const face = found.sort((a, b) => b.box[2] * b.box[3] - a.box[2] * a.box[3])[0];
+      return face ? { face, img } : null;
+    }),
+  );
+  const sig: FrameSignals[] = faces.map((f, i) =>
+    f
+      ? frameSignals(f.face, frames[i]!.t)
+      : { t: frames[i]!.t, found: false, yaw: 0, pitch: 0, ear: 0, iod: 0, track: [], mesh: [] },
+  );
   const present = sig.filter((s) => s.found);
   if (present.length < Math.max(L.minFrames, 0.8 * frames.length))
     throw livenessError('ERR_LIVENESS_NO_FACE');
@@ -204,11 +198,12 @@ export async function analyseFrames(models: FaceModels, frames: Frame[]): Promis
   // Identity: embed up to 5 frames spread over the sequence; all must be the first one's person.
   const idx = faces.map((f, i) => (f ? i : -1)).filter((i) => i >= 0);
   const picks = [...new Set([0, 0.25, 0.5, 0.75, 1].map((q) => idx[Math.round(q * (idx.length - 1))]!))];
-  const descs: Float32Array[] = [];
-  for (const i of picks) {
-    const f = faces[i]!;
-    descs.push(await embedCrop(models, alignCrop(f.img, keypoints(f.face.mesh), 150)));
-  }
+  const descs = await Promise.all(
+    picks.map((i) => {
+      const f = faces[i]!;
+      return embedCrop(models, alignCrop(f.img, keypoints(f.face.mesh), 150));
+    }),
+  );
   const maxIdDist = Math.max(0, ...descs.slice(1).map((d) => descriptorDistance(descs[0]!, d)));
   if (maxIdDist > L.sameFaceDistance) {
     throw livenessError('ERR_LIVENESS_FACE_CHANGED', 'the face changes between frames');

@@ -1,0 +1,61 @@
+import { parentPort } from 'node:worker_threads';
+import { type HumanFace, loadInProcessModels } from './models.ts';
+
+/**
+ * A face worker: loads the models from node_modules in its own thread and answers the pool's
+ * `detect` (Human mesh + iris on an RGB image) and `embed` (dlib 128-d of an aligned crop) requests.
+ */
+export type WorkerCall =
+  | { op: 'detect'; data: Uint8Array; width: number; height: number }
+  | { op: 'embed'; data: Uint8Array; size: number };
+export type WorkerRequest = WorkerCall & { id: number };
+export type WorkerReply =
+  | { id: number; faces: HumanFace[] }
+  | { id: number; descriptor: Float32Array }
+  | { id: number; error: string };
+
+const port = parentPort;
+if (!port) throw new Error('face worker started outside a worker thread');
+
+try {
+  const models = await loadInProcessModels();
+  port.postMessage({ ready: true, triangulation: models.human.faceTriangulation, loadMs: models.loadMs });
+  port.on('message', async (req: WorkerRequest) => {
+    try {
+      if (req.op === 'detect') {
+        const input = models.tf.tensor3d(req.data, [req.height, req.width, 3], 'int32');
+        try {
+          const res = await models.human.detect(input);
+          if ('error' in res && res.error) throw new Error(String(res.error));
+          const faces = ((res as { face: HumanFace[] }).face ?? [])
+            .filter((f) => f.mesh && f.mesh.length >= 468)
+            // Only what the engines read: the rest (annotations, raw mesh) would be cloned for nothing.
+            .map((f) => ({
+              box: f.box,
+              mesh: f.mesh,
+              score: f.score,
+              boxScore: f.boxScore,
+              faceScore: f.faceScore,
+              rotation: f.rotation ? { angle: f.rotation.angle } : null,
+            }));
+          port.postMessage({ id: req.id, faces } satisfies WorkerReply);
+        } finally {
+          input.dispose();
+        }
+      } else {
+        const t = models.tf.tensor3d(Float32Array.from(req.data), [req.size, req.size, 3], 'float32');
+        try {
+          const d = await models.faceapi.computeFaceDescriptor(t);
+          const descriptor = Array.isArray(d) ? d[0]! : (d as Float32Array);
+          port.postMessage({ id: req.id, descriptor } satisfies WorkerReply);
+        } finally {
+          t.dispose();
+        }
+      }
+    } catch (e) {
+      port.postMessage({ id: req.id, error: (e as Error).message } satisfies WorkerReply);
+    }
+  });
+} catch (e) {
+  port.postMessage({ ready: false, error: (e as Error).message });
+}
