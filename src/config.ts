@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 
 /** Every setting the service reads, validated once at start. Bad values fail with the variable's name. */
@@ -57,6 +58,8 @@ export interface Config {
   imageRetentionDays: number;
   /** Default days extracted personal fields are kept (EKYC_RESULT_RETENTION_DAYS); per customer in `privacy_settings`. */
   resultRetentionDays: number;
+  /** Worker threads running face detection and embedding (EKYC_FACE_WORKERS), each with its own models (~100 MB). */
+  faceWorkers: number;
 }
 
 export class ConfigError extends Error {
@@ -199,5 +202,6 @@ export function loadConfig(env: Env = process.env): Config {
     storageUrl: storageUrl(env),
     imageRetentionDays: int(env, 'EKYC_IMAGE_RETENTION_DAYS', 30, 0, 3650),
     resultRetentionDays: int(env, 'EKYC_RESULT_RETENTION_DAYS', 365, 0, 3650),
+    faceWorkers: int(env, 'EKYC_FACE_WORKERS', availableParallelism(), 1, 64),
   };
 }

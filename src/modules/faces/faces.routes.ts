@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
-  analyzeImage,
+  analyzeBoth,
   type CompareResult,
   compareAnalyzed,
   DEFAULT_THRESHOLD,
   FAR_AT_THRESHOLD,
 } from '../../ekyc/face/engine.ts';
-import { loadFaceModels } from '../../ekyc/face/models.ts';
+import { loadFaceModels, setFaceWorkers } from '../../ekyc/face/models.ts';
 import type { AppContext } from '../../http/context.ts';
 import { AppError, defineErrors } from '../../http/errors.ts';
 import { errorResponses } from '../../http/schemas.ts';
@@ -130,6 +130,7 @@ export const compareResponseSchema = {
 
 export async function faceRoutes(app: FastifyInstance, ctx: AppContext) {
   // Models load on first use (tests of other modules never pay for them); production preloads.
+  setFaceWorkers(ctx.config.faceWorkers);
   let loaded = false;
   const models = () =>
     loadFaceModels().then((m) => {
@@ -184,8 +185,7 @@ export async function faceRoutes(app: FastifyInstance, ctx: AppContext) {
       if (!a) throw facesHttpError('ERR_FACE_IMAGE_MISSING', 'image_a is required');
       if (!b) throw facesHttpError('ERR_FACE_IMAGE_MISSING', 'image_b is required');
       const m = await models();
-      const fa = await analyzeImage(a, { kind: 'auto' }, m).catch(tagSide('image_a'));
-      const fb = await analyzeImage(b, { kind: 'auto' }, m).catch(tagSide('image_b'));
+      const [fa, fb] = await analyzeBoth(a, b, m, { a: tagSide('image_a'), b: tagSide('image_b') });
       return compareAnalyzed(fa, fb);
     },
   );
