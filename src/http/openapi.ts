@@ -62,7 +62,8 @@ export function documentErrors({
   if (s.hide) return { schema: s, url };
   const writes = [route.method].flat().some((m) => !SAFE_METHODS.has(m));
   const response = (s.response ?? {}) as Record<string, unknown>;
-  const codes = new Set<ErrorCode>(['ERR_INTERNAL', ...declaredCodes(response)]);
+  // Any route can fail on the server's side, or find the database gone (`db-unavailable.ts`).
+  const codes = new Set<ErrorCode>(['ERR_INTERNAL', 'ERR_DATABASE_UNAVAILABLE', ...declaredCodes(response)]);
   const add = (list: ErrorCode[]) => {
     for (const c of list) codes.add(c);
   };
