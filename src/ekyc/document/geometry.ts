@@ -227,25 +227,27 @@ export function findCard(img: RawImage): CardLocation {
   const w = Math.max(8, Math.round(W * scale));
   const h = Math.max(8, Math.round(H * scale));
   const small = new Float32Array(w * h * 3);
-  // Box-average downscale (also removes noise and JPEG artefacts).
-  const cnt = new Float32Array(w * h);
+  // Box-average downscale (also removes noise and JPEG artefacts), summed in integers.
+  const sum = new Uint32Array(w * h * 3);
+  const cnt = new Uint32Array(w * h);
+  const colOf = new Int32Array(W);
+  for (let x = 0; x < W; x++) colOf[x] = Math.min(w - 1, Math.floor(x * scale));
   for (let y = 0; y < H; y++) {
-    const sy = Math.min(h - 1, Math.floor(y * scale));
-    for (let x = 0; x < W; x++) {
-      const sx = Math.min(w - 1, Math.floor(x * scale));
-      const o = (y * W + x) * ch;
-      const s = sy * w + sx;
-      small[s * 3] = (small[s * 3] as number) + data[o]!;
-      small[s * 3 + 1] = (small[s * 3 + 1] as number) + data[o + 1]!;
-      small[s * 3 + 2] = (small[s * 3 + 2] as number) + data[o + 2]!;
-      cnt[s]! += 1;
+    const row = Math.min(h - 1, Math.floor(y * scale)) * w;
+    let o = y * W * ch;
+    for (let x = 0; x < W; x++, o += ch) {
+      const s = row + colOf[x]!;
+      sum[s * 3]! += data[o]!;
+      sum[s * 3 + 1]! += data[o + 1]!;
+      sum[s * 3 + 2]! += data[o + 2]!;
+      cnt[s]!++;
     }
   }
   for (let i = 0; i < w * h; i++) {
     const c = cnt[i]! || 1;
-    small[i * 3]! /= c;
-    small[i * 3 + 1]! /= c;
-    small[i * 3 + 2]! /= c;
+    small[i * 3] = sum[i * 3]! / c;
+    small[i * 3 + 1] = sum[i * 3 + 1]! / c;
+    small[i * 3 + 2] = sum[i * 3 + 2]! / c;
   }
   // Background colour: median of a 2-pixel border ring.
   const ring: number[][] = [[], [], []];
@@ -310,6 +312,12 @@ export function findCard(img: RawImage): CardLocation {
   let bestLabel = -1;
   let bestSize = 0;
   let next = 0;
+  const visit = (j: number) => {
+    if (!outside[j] && label[j] === -1) {
+      label[j] = next;
+      stack.push(j);
+    }
+  };
   for (let s = 0; s < w * h; s++) {
     if (outside[s] || label[s] !== -1) continue;
     let size = 0;
@@ -319,14 +327,10 @@ export function findCard(img: RawImage): CardLocation {
       const i = stack.pop() as number;
       size++;
       const x = i % w;
-      const y = (i - x) / w;
-      const nb = [x > 0 ? i - 1 : -1, x < w - 1 ? i + 1 : -1, y > 0 ? i - w : -1, y < h - 1 ? i + w : -1];
-      for (const j of nb) {
-        if (j >= 0 && !outside[j] && label[j] === -1) {
-          label[j] = next;
-          stack.push(j);
-        }
-      }
+      if (x > 0) visit(i - 1);
+      if (x < w - 1) visit(i + 1);
+      if (i >= w) visit(i - w);
+      if (i < w * (h - 1)) visit(i + w);
     }
     if (size > bestSize) {
       bestSize = size;

@@ -157,6 +157,7 @@ const DIGIT_FIX: Record<string, string> = {
   O: '0',
   D: '0',
   Q: '0',
+  U: '0',
   I: '1',
   L: '1',
   Z: '2',
@@ -206,8 +207,11 @@ export function readMrzText(text: string, now: Date): MrzData | null {
     .split(/\n+/)
     .map((l) => l.replace(/\s+/g, '').replace(/[^A-Z0-9<]/g, ''))
     .filter((l) => l.length >= 20);
+  // A filler run's length is what OCR gets wrong most: a line ending in one may be longer or shorter.
   const near = (l: string, w: number) =>
-    Math.abs(l.length - w) <= 4 || (l.length > w && /[<KL]{4,}$/.test(l));
+    Math.abs(l.length - w) <= 4 ||
+    (/[<KL]{4,}$/.test(l) && l.length > w) ||
+    (/<{5,}$/.test(l) && l.length < w);
   const td1 = raw.slice(-3).filter((l) => near(l, 30)).length;
   const td3 = raw.slice(-2).filter((l) => near(l, 44)).length;
   if (td1 < 3 && td3 < 2) return null;

@@ -93,6 +93,10 @@ describe('POST /v1/documents/read', () => {
     assert.equal(check('ID_NUMBER_MATCHES_BIRTH'), 'pass');
     assert.equal(check('MRZ_CHECK_DIGITS'), 'pass');
     assert.equal(check('SIDES_SAME_CARD'), 'pass');
+    // The QR gives the name, birth date, sex, residence and issue date: only the name is read again, to cross-check.
+    assert.equal(check('QR_MATCHES_OCR'), 'pass');
+    assert.ok(['qr', 'ocr'].every((s) => body.fields.full_name.sources.includes(s)));
+    assert.deepEqual(body.fields.place_of_residence.sources, ['qr']);
     assert.equal(body.quality.corners_found, true);
     assert.ok(body.portrait.box[2] > 50);
   });
