@@ -1,8 +1,10 @@
 /**
- * `npm run eval -- documents [--n 300] [--seed 1]`: renders synthetic cards of every type and side,
- * photographs them at three degradation levels, reads each with the engine and with the baseline
- * (plain tesseract `vie` on the whole image + regex) in the same run, and prints per-field exact
- * match and character error rate. Then the MRZ parse cases and the PassportEye specimen images.
+ * `npm run eval -- documents [--n 16] [--seed 1] [--levels moderate] [--types cccd,cmnd] [--no-baseline]
+ * [--failures]`: renders `--n` synthetic cards per cell (8 document sides × 3 degradation levels),
+ * reads each with the engine and with the baseline (plain tesseract `vie` on the whole image + regex)
+ * side by side in the same run, and prints exact match and character error rate per side and level,
+ * then per field and level. `--failures` lists every wrong field on stderr. Then the MRZ parse cases
+ * and the PassportEye specimen images.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -82,6 +84,8 @@ function truthFor(p: Person, type: DocType, side: Side): Record<string, string> 
 interface Tally {
   n: number;
   exact: Record<string, [number, number]>;
+  /** Per field: character errors, characters. */
+  cer: Record<string, [number, number]>;
   chars: number;
   errors: number;
   fieldsTotal: number;
@@ -95,14 +99,30 @@ export async function run(args: string[]) {
     const i = args.indexOf(`--${k}`);
     return i >= 0 ? Number(args[i + 1]) : d;
   };
-  const total = arg('n', 300);
+  const perCell = arg('n', 16);
+  const total = perCell * SIDES.length * LEVELS.length;
   const seed0 = arg('seed', 1);
   const skipBaseline = args.includes('--no-baseline');
+  const only = (k: string) => {
+    const i = args.indexOf(`--${k}`);
+    return i >= 0 ? (args[i + 1] ?? '').split(',') : null;
+  };
+  const levels = only('levels');
+  const types = only('types');
+  const showFailures = args.includes('--failures');
   await getOcr();
   if (!skipBaseline) await baselineWorker();
   const now = new Date('2026-11-24T00:00:00Z');
   const tallies = new Map<string, { ours: Tally; base: Tally }>();
-  const blank = (): Tally => ({ n: 0, exact: {}, chars: 0, errors: 0, fieldsTotal: 0, fieldsWrong: 0 });
+  const blank = (): Tally => ({
+    n: 0,
+    exact: {},
+    cer: {},
+    chars: 0,
+    errors: 0,
+    fieldsTotal: 0,
+    fieldsWrong: 0,
+  });
   const score = (t: Tally, truth: Record<string, string>, got: Record<string, string | null>) => {
     t.n++;
     for (const [f, v] of Object.entries(truth)) {
@@ -113,33 +133,59 @@ export async function run(args: string[]) {
       if (g === v) e[0]++;
       t.fieldsTotal++;
       if (g !== v) t.fieldsWrong++;
+      const errors = Math.min(v.length, levenshtein(g, v));
       t.chars += v.length;
-      t.errors += Math.min(v.length, levenshtein(g, v));
+      t.errors += errors;
+      t.cer[f] ??= [0, 0];
+      t.cer[f][0] += errors;
+      t.cer[f][1] += v.length;
     }
   };
   const started = performance.now();
-  for (let i = 0; i < total; i++) {
+  // Card i is side i % 8 at level ⌊i / 8⌋ % 3: each cell gets every 24th card.
+  const cards = Array.from({ length: total }, (_, i) => i).filter((i) => {
+    const [type] = SIDES[i % SIDES.length]!;
+    const level = LEVELS[Math.floor(i / SIDES.length) % LEVELS.length]!;
+    return (!levels || levels.includes(level)) && (!types || types.includes(type));
+  });
+  const prepare = async (i: number) => {
     const [type, side] = SIDES[i % SIDES.length]!;
     const level = LEVELS[Math.floor(i / SIDES.length) % LEVELS.length]!;
     const p = randomPerson(seed0 * 100003 + i, type);
     const photo = await photograph(await renderCard(p, type, side), level, seed0 * 31 + i);
-    const truth = truthFor(p, type, side);
+    return { i, type, side, level, photo, truth: truthFor(p, type, side) };
+  };
+  let next = cards.length ? prepare(cards[0]!) : null;
+  for (const [k] of cards.entries()) {
+    const card = await next!;
+    // The next card is drawn while this one is read; engine and baseline read at the same time.
+    next = k + 1 < cards.length ? prepare(cards[k + 1]!) : null;
+    const { i, type, side, level, photo, truth } = card;
     const key = `${type} ${side}|${level}`;
     const t = tallies.get(key) ?? { ours: blank(), base: blank() };
     tallies.set(key, t);
-    let got: Record<string, string | null> = {};
-    try {
-      const r = await readDocument({ front: photo.image, now });
-      got = Object.fromEntries(Object.entries(r.fields).map(([k, v]) => [k, v?.value ?? null]));
-      if (r.document.type !== type && !(type === 'cccd' && r.document.type === 'cccd_chip')) got = {};
-    } catch {
-      got = {};
-    }
+    type Got = Record<string, string | null>;
+    const ours: Promise<Got> = readDocument({ front: photo.image, now }).then(
+      (r) =>
+        r.document.type === type || (type === 'cccd' && r.document.type === 'cccd_chip')
+          ? Object.fromEntries(Object.entries(r.fields).map(([f, v]) => [f, v?.value ?? null]))
+          : {},
+      () => ({}),
+    );
+    const base: Promise<Got> = skipBaseline
+      ? Promise.resolve({})
+      : baselineRead(photo.image).catch(() => ({}));
+    const [got, baseGot] = await Promise.all([ours, base]);
     score(t.ours, truth, got);
-    if (!skipBaseline) score(t.base, truth, await baselineRead(photo.image).catch(() => ({})));
-    if ((i + 1) % 24 === 0) {
+    if (!skipBaseline) score(t.base, truth, baseGot);
+    if (showFailures) {
+      for (const [f, v] of Object.entries(truth)) {
+        if (got[f] !== v) console.error(`  miss #${i} ${key} ${f}: want ${v} got ${got[f] ?? 'null'}`);
+      }
+    }
+    if ((k + 1) % 24 === 0) {
       process.stderr.write(
-        `  ${i + 1}/${total} cards, ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+        `  ${k + 1}/${cards.length} cards, ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
       );
     }
   }
@@ -166,6 +212,12 @@ export async function run(args: string[]) {
       e[0] += x;
       e[1] += y;
     }
+    for (const [f, [x, y]] of Object.entries(b.cer)) {
+      a.cer[f] ??= [0, 0];
+      const e = a.cer[f];
+      e[0] += x;
+      e[1] += y;
+    }
   };
   const line = (name: string, level: string, t: { ours: Tally; base: Tally }) => {
     const cells = KEY_FIELDS.map((f) => {
@@ -186,7 +238,20 @@ export async function run(args: string[]) {
     byLevel.set(level, agg);
   }
   for (const [level, t] of byLevel) line('**all**', level, t);
-  console.log(`\n${total} cards in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+  console.log(
+    '\n| field | level | n | exact % ours | exact % base | CER % ours | CER % base |\n|---|---|---|---|---|---|---|',
+  );
+  for (const [level, t] of byLevel) {
+    for (const [f, [ok, n]] of Object.entries(t.ours.exact).sort()) {
+      const b = t.base.exact[f];
+      const co = t.ours.cer[f] ?? [0, 0];
+      const cb = t.base.cer[f];
+      console.log(
+        `| ${f} | ${level} | ${n} | ${pct(ok, n)} | ${b ? pct(b[0], b[1]) : '–'} | ${pct(co[0], co[1])} | ${cb ? pct(cb[0], cb[1]) : '–'} |`,
+      );
+    }
+  }
+  console.log(`\n${cards.length} cards in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
 
   // MRZ parse cases.
   const cases = JSON.parse(readFileSync(sharedDataPath('mrz/cheminfo_mrz_cases.json'), 'utf8')) as Array<{
