@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { recordUsageBatch } from '../../src/modules/metering/metering.ts';
+import { publicApiOf } from '../../src/modules/sessions/sessions.routes.ts';
+import { SIGNATURE_HEADER, verifySignature } from '../../src/modules/webhooks/signing.ts';
 import {
   a11yProblems,
   type Browser,
@@ -322,6 +326,102 @@ describe('portal in Chromium', () => {
     assert.equal(body.current.version, v0 + 1);
     assert.equal(body.current.rules.face.review_below, 0.7);
     assert.equal(body.current.rules.document.on_expired, 'review');
+    assert.deepEqual(browser.errors, []);
+  });
+
+  test('the customer admin adds a webhook, sends a test event, reads the delivery log, redelivers and rotates the secret', async () => {
+    browser.errors.length = 0;
+    const got: Array<{ body: string; signature: string }> = [];
+    const receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        got.push({
+          body: Buffer.concat(chunks).toString(),
+          signature: String(req.headers[SIGNATURE_HEADER]),
+        });
+        res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/ekyc`;
+    // The job queue's tick, run by hand: this server has no background jobs.
+    const deliver = () => publicApiOf(server.ctx).webhooks.deliverDue();
+    try {
+      await loginAs(page, server.url, 'admin@demobank.vn');
+      await page.getByRole('navigation').getByRole('link', { name: 'Webhook' }).click();
+      await page.getByText('Chưa có địa chỉ nhận nào').waitFor();
+      await page.getByLabel('Địa chỉ URL nhận').fill(hookUrl);
+      await page.getByRole('button', { name: 'Thêm địa chỉ nhận' }).click();
+      const secret = ((await page.getByTestId('webhook-secret').textContent()) ?? '').trim();
+      assert.match(secret, /^whsec_/);
+      await page.getByRole('dialog').getByRole('button', { name: 'Đóng' }).click();
+      await page.getByRole('cell', { name: hookUrl, exact: true }).waitFor();
+      assert.deepEqual(await a11yProblems(page), []);
+
+      await page.getByRole('button', { name: `Gửi sự kiện thử ${hookUrl}` }).click();
+      await page.getByRole('status').filter({ hasText: 'Đã xếp sự kiện thử' }).waitFor();
+      await deliver();
+      assert.equal(got.length, 1);
+      const now = Math.floor(Date.now() / 1000);
+      assert.ok(
+        verifySignature(got[0]!.signature, got[0]!.body, secret, now),
+        'signed with the shown secret',
+      );
+      const log = page.getByTestId('delivery-log');
+      await log.getByRole('button', { name: 'Làm mới' }).click();
+      const row = log.locator('tbody tr').first();
+      await row.locator('.badge', { hasText: 'delivered' }).waitFor();
+      assert.match((await row.textContent()) ?? '', /webhook\.test.*200/);
+      await screenshot(page, 'webhooks');
+
+      await row.getByRole('button', { name: 'Gửi lại' }).click();
+      for (let i = 0; i < 100 && got.length < 2; i++) {
+        await deliver();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(got.length, 2, 'redelivered');
+
+      await page.getByRole('button', { name: `Đổi khóa ký ${hookUrl}` }).click();
+      const rotated = ((await page.getByTestId('webhook-secret').textContent()) ?? '').trim();
+      assert.notEqual(rotated, secret);
+      await page.getByRole('dialog').getByText('Khóa ký cũ vẫn ký song song đến').waitFor();
+      await page.getByRole('dialog').getByRole('button', { name: 'Đóng' }).click();
+      await page.getByRole('button', { name: `Xóa ${hookUrl}` }).click();
+      await page.getByText('Chưa có địa chỉ nhận nào').waitFor();
+      assert.deepEqual(browser.errors, []);
+    } finally {
+      receiver.close();
+    }
+  });
+
+  test("admin screens: a holiday added on the calendar is listed as the admin's; the outbox shows the mails", async () => {
+    browser.errors.length = 0;
+    await loginAs(page, server.url, 'admin@ekyc.local');
+    await page.getByRole('navigation').getByRole('link', { name: 'Lịch làm việc' }).click();
+    await page.locator('table tbody tr').first().waitFor();
+    const year = await page.getByLabel('Năm').inputValue();
+    const day = `${Number(year) + 1}-03-16`;
+    await page.getByLabel('Ngày', { exact: true }).fill(day);
+    await page.getByLabel('Loại ngày').selectOption('holiday');
+    await page.getByLabel('Tên', { exact: true }).fill('Nghỉ thử nghiệm E2E');
+    assert.deepEqual(await a11yProblems(page), []);
+    await page.getByRole('button', { name: 'Lưu' }).click();
+    const row = page.locator('tr', { hasText: day });
+    await row.waitFor();
+    assert.match((await row.textContent()) ?? '', /Ngày nghỉ.*Nghỉ thử nghiệm E2E.*Quản trị thêm/);
+    await screenshot(page, 'admin-calendar');
+    const [stored] = await server.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM calendar_days WHERE day = $1',
+      [day],
+    );
+    assert.equal(stored?.n, 1);
+
+    await page.getByRole('navigation').getByRole('link', { name: 'Hộp thư đi' }).click();
+    await page.getByRole('heading', { name: 'Hộp thư đi' }).waitFor();
+    await page.waitForLoadState('networkidle');
+    assert.equal(await page.locator('.alert-error').count(), 0);
+    await screenshot(page, 'admin-outbox');
     assert.deepEqual(browser.errors, []);
   });
 

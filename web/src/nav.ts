@@ -34,7 +34,13 @@ export const NAV: NavItem[] = [
   { label: 'nav.support', href: '/app/support', roles: [...STAFF, 'customer_admin'] },
   { label: 'nav.usage', href: '/app/usage', roles: ['customer_admin'] },
   { label: 'nav.rules', href: '/app/rules', roles: ['customer_admin'] },
+  { label: 'nav.webhooks', href: '/app/webhooks', roles: ['customer_admin'] },
   { label: 'nav.apiKeys', href: '/app/api-keys', roles: ['customer_admin'] },
+  { label: 'nav.notices', href: '/app/notices', roles: ['admin', 'operator'] },
+  { label: 'nav.units', href: '/app/units', roles: ['admin'] },
+  { label: 'nav.plans', href: '/app/plans', roles: ['admin', 'operator'] },
+  { label: 'nav.calendar', href: '/app/calendar', roles: ['admin', 'operator'] },
+  { label: 'nav.trust', href: '/app/trust', roles: ['admin'] },
   { label: 'nav.audit', href: '/app/audit', roles: ['admin'] },
   {
     label: 'nav.errors',

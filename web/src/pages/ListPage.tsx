@@ -131,9 +131,9 @@ export function ListPage<T extends { id: string | number }>({
 }
 
 export function StatusBadge({ status }: { status: string }) {
-  const cls = /^(active|approved|done|finalized|closed|resolved|renewed)$/.test(status)
+  const cls = /^(active|approved|done|finalized|closed|resolved|renewed|delivered)$/.test(status)
     ? 'badge-ok'
-    : /^(declined|cancelled|expired|abandoned|overdue|breached)$/.test(status)
+    : /^(declined|cancelled|expired|abandoned|overdue|breached|failed|disabled)$/.test(status)
       ? 'badge-bad'
       : /^(review|expiring|cancellation_requested|waiting_customer|awaiting_review|draft|reopened)$/.test(
             status,
