@@ -93,6 +93,12 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
     async transaction<T>(fn: (tx: Db) => Promise<T>) {
       const client = await pool.connect();
       let broken: Error | undefined;
+      // Checked out, the client is no longer watched by the pool: a connection lost between two
+      // statements (server restart, terminated backend) is an 'error' event that would crash the process.
+      const onError = (err: Error) => {
+        broken = err;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await fn(wrapClient(client));
@@ -104,7 +110,8 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
         });
         throw err;
       } finally {
-        // A connection that cannot even roll back (the server restarted) is dropped, not pooled.
+        client.off('error', onError);
+        // A connection that failed or cannot even roll back is dropped, not pooled.
         client.release(broken);
       }
     },
