@@ -27,8 +27,8 @@ export const faceError = defineErrors({
 /**
  * Default decision threshold on `similarity` (see `similarityFromDistance`) and the false-accept
  * rate it stands for, estimated in `eval/faces.ts` on the shared faces set (62 photos, 13 people):
- * the impostor similarities of all 1574 cross-identity pairs (mean 0.296, sd 0.070, max 0.492)
- * fitted by a normal put FAR 1 % at 0.458 and FAR 0.1 % at 0.511; none of the 1574 reaches 0.5.
+ * the impostor similarities of all 1629 cross-identity pairs (mean 0.297, sd 0.070, max 0.492)
+ * fitted by a normal put FAR 1 % at 0.459 and FAR 0.1 % at 0.512; none of the 1629 reaches 0.5.
  * 0.5 is also the dlib model's own published operating point (distance 0.6). Small data: treat the
  * stated FAR as an estimate and re-measure on held-out faces.
  */
