@@ -425,6 +425,60 @@ describe('portal in Chromium', () => {
     assert.deepEqual(browser.errors, []);
   });
 
+  test("the AM reads this month's channel-share statement after last month's invoice is finalized", async () => {
+    browser.errors.length = 0;
+    const customerId = server.seed.demoCustomerId!;
+    const local = new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Ho_Chi_Minh' });
+    const [y, m] = local.split('-').map(Number) as [number, number];
+    const previous = m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+    await recordUsageBatch(
+      server.db,
+      Array.from({ length: 50 }, (_, i) => ({
+        customerId,
+        requestId: `e2e-statement-${i}`,
+        kind: 'verification',
+        at: new Date(`${previous}-15T03:00:00Z`),
+      })),
+    );
+    // The monthly run and the finalization, as the admin does them (their screens are not part of this test).
+    await loginAs(page, server.url, 'admin@ekyc.local');
+    const csrf = (await page.context().cookies()).find((c) => c.name === 'ekyc_csrf')?.value ?? '';
+    const headers = { 'x-csrf-token': csrf };
+    const run = await page.request.post(`${server.url}/api/billing/runs`, {
+      data: { month: previous },
+      headers,
+    });
+    assert.equal(run.status(), 200, await run.text());
+    const invoices = (await (
+      await page.request.get(`${server.url}/api/invoices?month=${previous}&customer_id=${customerId}`)
+    ).json()) as { items: Array<{ id: string; status: string }> };
+    for (const inv of invoices.items.filter((i) => i.status === 'draft')) {
+      const fin = await page.request.post(`${server.url}/api/invoices/${inv.id}/finalize`, { headers });
+      assert.equal(fin.status(), 200, await fin.text());
+    }
+
+    await loginAs(page, server.url, 'am@ekyc.local');
+    await page.getByRole('navigation').getByRole('link', { name: 'Bảng kê hoa hồng' }).click();
+    const total = page.getByTestId('statement-total').first();
+    await total.waitFor();
+    const api = (await (
+      await page.request.get(`${server.url}/api/commissions/statements?month=${local.slice(0, 7)}`)
+    ).json()) as { totals: Array<{ amount_vnd: number }> };
+    assert.ok(api.totals.length > 0 && api.totals[0]!.amount_vnd > 0);
+    assert.equal(
+      Number(((await total.locator('.stat').textContent()) ?? '').replace(/\D/g, '')),
+      api.totals[0]!.amount_vnd,
+    );
+    const csv = await page.request.get(
+      `${server.url}/api/commissions/statements?month=${local.slice(0, 7)}&format=csv`,
+    );
+    assert.match(await csv.text(), /statement_month,channel/);
+    assert.equal(await page.getByRole('link', { name: 'Tải CSV' }).count(), 1);
+    assert.deepEqual(await a11yProblems(page), []);
+    await screenshot(page, 'statements-am');
+    assert.deepEqual(browser.errors, []);
+  });
+
   test('a deep link while logged out goes to the login page and back after login', async () => {
     await page.context().clearCookies();
     await page.goto(`${server.url}/app/audit`);

@@ -11,6 +11,7 @@ import { ErrorsPage } from './pages/Errors.tsx';
 import { HomePage } from './pages/Home.tsx';
 import { LoginPage } from './pages/Login.tsx';
 import { RulesPage } from './pages/Rules.tsx';
+import { StatementsPage } from './pages/Statements.tsx';
 import { UsagePage } from './pages/Usage.tsx';
 import { WebhooksPage } from './pages/Webhooks.tsx';
 import { ContractsPage, InvoicesPage, SessionsPage, SupportPage, TasksPage } from './pages/Work.tsx';
@@ -75,6 +76,7 @@ function Page({ path }: { path: string }) {
   if (path === '/app/plans') return <PlansPage />;
   if (path === '/app/trust' && user.role === 'admin') return <TrustPage />;
   if (path === '/app/calendar') return <CalendarPage />;
+  if (path === '/app/statements') return <StatementsPage />;
   if (path === '/app/contracts') return <ContractsPage />;
   if (path === '/app/tasks') return <TasksPage />;
   if (path === '/app/invoices') return <InvoicesPage />;

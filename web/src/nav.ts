@@ -36,6 +36,11 @@ export const NAV: NavItem[] = [
   { label: 'nav.rules', href: '/app/rules', roles: ['customer_admin'] },
   { label: 'nav.webhooks', href: '/app/webhooks', roles: ['customer_admin'] },
   { label: 'nav.apiKeys', href: '/app/api-keys', roles: ['customer_admin'] },
+  {
+    label: 'nav.statements',
+    href: '/app/statements',
+    roles: ['admin', 'operator', 'am', 'kam', 'agent_user', 'unit_user'],
+  },
   { label: 'nav.notices', href: '/app/notices', roles: ['admin', 'operator'] },
   { label: 'nav.units', href: '/app/units', roles: ['admin'] },
   { label: 'nav.plans', href: '/app/plans', roles: ['admin', 'operator'] },
