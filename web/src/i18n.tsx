@@ -189,8 +189,6 @@ const vi = {
   'home.keys': 'Khóa API đang hoạt động',
   'home.audit': 'Sự kiện kiểm toán gần đây',
   'home.quick': 'Truy cập nhanh',
-  'home.comingSoon':
-    'Các màn hình hợp đồng, vận hành, cước và hỗ trợ sẽ xuất hiện khi API tương ứng sẵn sàng.',
   'common.loading': 'Đang tải…',
   'common.retry': 'Thử lại',
   'common.search': 'Tìm kiếm',
@@ -597,8 +595,6 @@ const en: Record<MsgKey, string> = {
   'home.keys': 'Active API keys',
   'home.audit': 'Recent audit events',
   'home.quick': 'Quick links',
-  'home.comingSoon':
-    'Contract, operations, billing and support screens appear as their APIs become available.',
   'common.loading': 'Loading…',
   'common.retry': 'Retry',
   'common.search': 'Search',

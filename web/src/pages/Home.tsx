@@ -36,7 +36,6 @@ export function HomePage() {
                 ),
               )}
           </ul>
-          <p className="muted small">{t('home.comingSoon')}</p>
         </section>
       </div>
     </>
