@@ -56,6 +56,21 @@ describe('POST /v1/faces/compare', () => {
     assert.ok(Array.isArray(body.faces.b.quality.issues));
   });
 
+  test('a face that fills the whole image, cut by its border, is found and matched', async () => {
+    // leonard5 is a 150 px crop from forehead to chin: the detector alone finds no face in it.
+    const res = await compare(
+      faceFile('faceapi_bbt/leonard/leonard1.png'),
+      faceFile('faceapi_bbt/leonard/leonard5.png'),
+    );
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json();
+    assert.equal(body.match, true);
+    const [x, y, w, h] = body.faces.b.box as number[];
+    // The box is in the image's own coordinates (the border added for the retry is taken off).
+    assert.ok(x! > -40 && y! > -40 && x! + w! < 190 && y! + h! < 190, `box ${body.faces.b.box}`);
+    assert.ok(w! > 90, `box ${body.faces.b.box}`);
+  });
+
   test('photos of two different people do not match', async () => {
     const res = await compare(
       faceFile('face_recognition_examples/knn_examples/train/obama/obama.jpg'),
