@@ -227,7 +227,12 @@ export function setFaceWorkers(n: number): void {
 interface Slot {
   worker: Worker;
   pending: Map<number, { resolve(r: WorkerReply): void; reject(e: Error): void }>;
+  /** When the worker last answered, or was given work while idle. */
+  progressAt: number;
 }
+
+/** A worker holding requests without answering any for this long is stuck: it is replaced. */
+const STUCK_MS = 60_000;
 
 let pool: Promise<FaceModels> | undefined;
 
@@ -249,7 +254,7 @@ async function startPool(size: number): Promise<FaceModels> {
       const worker = new Worker(new URL('./worker.ts', import.meta.url));
       // Idle workers must not keep the process alive; a worker with requests in flight does.
       worker.unref();
-      const slot: Slot = { worker, pending: new Map() };
+      const slot: Slot = { worker, pending: new Map(), progressAt: performance.now() };
       let ready = false;
       worker.on('message', (m: WorkerReply | { ready: boolean; error?: string; triangulation: number[] }) => {
         if ('ready' in m) {
@@ -262,6 +267,7 @@ async function startPool(size: number): Promise<FaceModels> {
         }
         const p = slot.pending.get(m.id);
         slot.pending.delete(m.id);
+        slot.progressAt = performance.now();
         if (slot.pending.size === 0) worker.unref();
         if ('error' in m) p?.reject(new Error(m.error));
         else p?.resolve(m);
@@ -280,6 +286,14 @@ async function startPool(size: number): Promise<FaceModels> {
       });
     });
   const first = await Promise.all(Array.from({ length: size }, (_, i) => spawn(i)));
+  // Terminating a stuck worker rejects its requests (503) and the exit handler starts a new one.
+  setInterval(() => {
+    for (const slot of slots) {
+      if (slot && slot.pending.size > 0 && performance.now() - slot.progressAt > STUCK_MS) {
+        void slot.worker.terminate();
+      }
+    }
+  }, 5_000).unref();
   let nextId = 1;
   const call = (req: WorkerCall): Promise<WorkerReply> => {
     const live = slots.filter((s) => s !== undefined);
@@ -290,7 +304,10 @@ async function startPool(size: number): Promise<FaceModels> {
     if (!slot) return Promise.reject(new Error('no face worker is running'));
     const id = nextId++;
     return new Promise((resolve, reject) => {
-      if (slot.pending.size === 0) slot.worker.ref();
+      if (slot.pending.size === 0) {
+        slot.worker.ref();
+        slot.progressAt = performance.now();
+      }
       slot.pending.set(id, { resolve, reject });
       slot.worker.postMessage({ ...req, id });
     });
