@@ -515,6 +515,13 @@ async function ocrFields(
   return out;
 }
 
+/** The MRZ in the bottom 30 % of an upright flattened card or passport page. */
+async function readMrzStrip(flat: RawImage, now: Date): Promise<MrzData | null> {
+  const top = Math.round(flat.height * 0.7);
+  const text = (await (await getOcr()).mrz(await toPng(flat, [0, top, flat.width, flat.height - top]))).text;
+  return readMrzText(text, now);
+}
+
 /** A side after the first phase: card found, flattened, upright, its QR read and its type known. */
 interface LocatedSide {
   label: string;
@@ -529,7 +536,18 @@ interface LocatedSide {
   qr: CccdQrData | null;
 }
 
-async function locateSide(buf: Buffer, timings: Record<string, number>, label: string): Promise<LocatedSide> {
+/**
+ * First phase of one side. `expectChipBack` resolves true when the other side is a chip CCCD front:
+ * then a card without a QR code is first read as that card's back by its MRZ (needed anyway), which,
+ * when its check digits verify, settles type and orientation without reading any title.
+ */
+async function locateSide(
+  buf: Buffer,
+  timings: Record<string, number>,
+  label: string,
+  now: Date,
+  expectChipBack: Promise<boolean>,
+): Promise<LocatedSide> {
   let t = performance.now();
   const img = await decodeImage(buf, { maxSide: 1600, minSide: 200 });
   const raw: RawImage = { data: img.data, width: img.width, height: img.height, channels: 3 };
@@ -579,6 +597,18 @@ async function locateSide(buf: Buffer, timings: Record<string, number>, label: s
     }
     timings[`${label}_qr`] = (timings[`${label}_qr`] ?? 0) + performance.now() - t;
     t = performance.now();
+    if (!qrCenter && fw === CARD_W && (await expectChipBack)) {
+      const flip = !likelyUpright(flat);
+      const mrz = await readMrzStrip(flip ? rotate90(flat, 2) : flat, now);
+      if (
+        mrz?.valid ||
+        (mrz && mrz.checks.documentNumberCheckDigit && mrz.checks.birthDateCheckDigit && mrz.idNumber)
+      ) {
+        cls = { type: 'cccd_chip', side: 'back', flip, mrz };
+        timings[`${label}_classify`] = (timings[`${label}_classify`] ?? 0) + performance.now() - t;
+        break;
+      }
+    }
     cls = await classify(flat, qrCenter);
     timings[`${label}_classify`] = (timings[`${label}_classify`] ?? 0) + performance.now() - t;
     if (cls) break;
@@ -608,21 +638,9 @@ async function readSide(
   const { label, flat, outW, outH, cls, loc, corners } = s;
   let mrz = cls.mrz;
   // The back of a 12-digit CCCD: an MRZ makes it the chip card's back.
-  const mrzStrip: [number, number, number, number] = [
-    0,
-    Math.round(outH * 0.7),
-    outW,
-    Math.round(outH * 0.3),
-  ];
-  const mayHaveMrz = cls.type === 'passport' || (cls.side === 'back' && cls.type !== 'cmnd');
+  const mayHaveMrz = !mrz && (cls.type === 'passport' || (cls.side === 'back' && cls.type !== 'cmnd'));
   const t = performance.now();
-  const mrzRead = mayHaveMrz
-    ? (async () => {
-        const o = await getOcr();
-        const text = (await o.mrz(await toPng(flat, mrzStrip))).text;
-        return readMrzText(text, now);
-      })()
-    : Promise.resolve(null);
+  const mrzRead = mayHaveMrz ? readMrzStrip(flat, now) : Promise.resolve(null);
   if (cls.type === 'cccd' && cls.side === 'back') {
     mrz = await mrzRead;
     if (mrz && Object.values(mrz.checks).some(Boolean)) cls.type = 'cccd_chip';
@@ -697,9 +715,21 @@ export async function readDocument(input: ReadInput): Promise<DocumentReadResult
   const t0 = performance.now();
   // Both sides at once: one side's image work on the main thread overlaps the other's OCR in the
   // tesseract workers. The front's failure is reported first.
+  const frontLocated = locateSide(input.front, timings, 'front', input.now, Promise.resolve(false));
   const located = await Promise.allSettled([
-    locateSide(input.front, timings, 'front'),
-    input.back ? locateSide(input.back, timings, 'back') : null,
+    frontLocated,
+    input.back
+      ? locateSide(
+          input.back,
+          timings,
+          'back',
+          input.now,
+          frontLocated.then(
+            (f) => f.qr !== null && f.cls.type === 'cccd_chip' && f.cls.side === 'front',
+            () => false,
+          ),
+        )
+      : null,
   ]);
   for (const r of located) if (r.status === 'rejected') throw r.reason;
   const [lf, lb] = located.map((r) => (r as PromiseFulfilledResult<LocatedSide | null>).value);
