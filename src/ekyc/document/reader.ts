@@ -601,8 +601,8 @@ async function locateSide(
       const flip = !likelyUpright(flat);
       const mrz = await readMrzStrip(flip ? rotate90(flat, 2) : flat, now);
       if (
-        mrz?.valid ||
-        (mrz && mrz.checks.documentNumberCheckDigit && mrz.checks.birthDateCheckDigit && mrz.idNumber)
+        mrz &&
+        (mrz.valid || (mrz.checks.documentNumberCheckDigit && mrz.checks.birthDateCheckDigit && mrz.idNumber))
       ) {
         cls = { type: 'cccd_chip', side: 'back', flip, mrz };
         timings[`${label}_classify`] = (timings[`${label}_classify`] ?? 0) + performance.now() - t;
