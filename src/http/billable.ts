@@ -3,7 +3,7 @@ import type { Db } from '../db/client.ts';
 import type { Clock } from '../lib/clock.ts';
 import { sha256Hex } from '../lib/hash.ts';
 import { newId } from '../lib/ids.ts';
-import { recordUsage } from '../modules/metering/metering.ts';
+import { createUsageRecorder, recordUsage } from '../modules/metering/metering.ts';
 
 /**
  * Metering at the HTTP edge. A route declares `config: { billable: '<kind>' }`; every response of
@@ -62,6 +62,9 @@ export function usageEventIdFor(customerId: string, idempotencyKey?: string): st
 }
 
 export function installBillable(app: FastifyInstance, deps: { db: Db; clock: Clock }): void {
+  // Single calls have no result row to share a transaction with: concurrent answers share one
+  // INSERT instead (group commit), and each still leaves only after its own event is committed.
+  const usage = createUsageRecorder(deps.db);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const config = (route.config ?? {}) as { billable?: string };
@@ -77,7 +80,7 @@ export function installBillable(app: FastifyInstance, deps: { db: Db; clock: Clo
     if (!kind || req.idempotentReplay || !req.apiClient) return payload;
     if (reply.statusCode < 200 || reply.statusCode >= 300) return payload;
     const requestId = req.usageEventId ?? usageEventIdFor(req.apiClient.customerId);
-    await recordUsageEvent(deps.db, {
+    await usage.record({
       customerId: req.apiClient.customerId,
       apiKeyId: req.apiClient.keyId,
       requestId,

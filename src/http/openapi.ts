@@ -71,6 +71,8 @@ export function documentErrors({
     const declared = hook ? hookErrors.get(hook) : undefined;
     if (declared) add(writes ? [...declared.always, ...declared.writes] : declared.always);
   }
+  // A billable answer waits for its usage event (`billable.ts`), which a saturated writer refuses.
+  if ((route.config as { billable?: string } | undefined)?.billable) codes.add('ERR_USAGE_BUSY');
   if (s.params || s.querystring || s.body || s.headers) codes.add('ERR_VALIDATION');
   if (s.params || s.querystring) codes.add('ERR_NUL_CHARACTER');
   if (writes) add(BODY_ERRORS);

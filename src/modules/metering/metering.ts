@@ -2,11 +2,11 @@ import type { Db } from '../../db/client.ts';
 import { defineErrors } from '../../http/errors.ts';
 
 /**
- * Metering: one usage event per billable request. The public API calls `recordUsage` for every
- * billable request, inside the transaction of the answer it bills; the unique `requestId` makes a
- * retry count once. Standalone ingestion (many callers, one event each) goes through
- * `createUsageRecorder`, which group-commits concurrent calls; producers that hold many events
- * send them through `recordUsageBatch` (one round trip per batch, same guarantee).
+ * Metering: one usage event per billable request; the unique `requestId` makes a retry count once.
+ * A session's checks call `recordUsage` inside the transaction of the result they bill. Single calls
+ * (one event per answer, many at once) go through `createUsageRecorder` (`src/http/billable.ts`),
+ * which group-commits concurrent calls; producers that hold many events send them through
+ * `recordUsageBatch` (one round trip per batch, same guarantee).
  */
 export const meteringError = defineErrors({
   ERR_USAGE_INVALID: { status: 400, title: 'The usage event is not valid' },
