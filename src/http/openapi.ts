@@ -3,6 +3,44 @@ import { errorResponses } from './schemas.ts';
 
 type ErrorCode = `ERR_${string}`;
 
+/** One part of a multipart/form-data body: a file (binary) or a text field. */
+export interface MultipartPart {
+  description: string;
+  file?: boolean;
+  /** The part may repeat (e.g. one `frames` part per frame). */
+  many?: boolean;
+  required?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifySchema {
+    /**
+     * The parts of a multipart/form-data body, for the OpenAPI document only: the route reads its
+     * parts itself (a body schema would make Fastify validate a body that multipart never sets).
+     */
+    multipart?: Record<string, MultipartPart>;
+  }
+}
+
+function multipartBodySchema(parts: Record<string, MultipartPart>) {
+  const one = (p: MultipartPart) =>
+    p.file
+      ? { type: 'string', format: 'binary', description: p.description }
+      : { type: 'string', description: p.description };
+  return {
+    type: 'object',
+    properties: Object.fromEntries(
+      Object.entries(parts).map(([name, p]) => [
+        name,
+        p.many ? { type: 'array', items: one(p), description: p.description } : one(p),
+      ]),
+    ),
+    required: Object.entries(parts)
+      .filter(([, p]) => p.required)
+      .map(([name]) => name),
+  };
+}
+
 /** What a hook (guard, rate limit, idempotency) can answer: on every request, and on writes only. */
 interface HookErrors {
   always: ErrorCode[];
@@ -76,12 +114,14 @@ export function documentErrors({
   if (s.params || s.querystring || s.body || s.headers) codes.add('ERR_VALIDATION');
   if (s.params || s.querystring) codes.add('ERR_NUL_CHARACTER');
   if (writes) add(BODY_ERRORS);
-  if (s.consumes?.includes('multipart/form-data')) codes.add('ERR_MALFORMED_MULTIPART');
+  if (s.multipart || s.consumes?.includes('multipart/form-data')) codes.add('ERR_MALFORMED_MULTIPART');
   const list = [...codes].sort();
   const success = Object.fromEntries(Object.entries(response).filter(([status]) => Number(status) < 400));
+  const { multipart, ...rest } = s;
   return {
     schema: {
-      ...s,
+      ...rest,
+      ...(multipart ? { body: multipartBodySchema(multipart), consumes: ['multipart/form-data'] } : {}),
       response: { ...success, ...errorResponses(...list) },
       'x-error-codes': list,
     } as FastifySchema,

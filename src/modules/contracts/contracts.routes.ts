@@ -536,7 +536,7 @@ export async function contractRoutes(app: FastifyInstance, ctx: AppContext) {
         tags: ['contracts'],
         summary: 'Upload the signed contract (PDF, multipart field `file`); stored encrypted',
         params,
-        consumes: ['multipart/form-data'],
+        multipart: { file: { file: true, required: true, description: 'The signed contract, PDF' } },
         response: errorResponses(
           'ERR_CUSTOMER_NOT_MANAGED',
           'ERR_CONTRACT_NOT_FOUND',

@@ -113,7 +113,14 @@ export async function documentRoutes(app: FastifyInstance, ctx: AppContext) {
         description:
           'multipart/form-data with `front` (required) and `back` (optional): JPEG, PNG or WebP up to 10 MB each.',
         security: [{ bearerAuth: [] }],
-        consumes: ['multipart/form-data'],
+        multipart: {
+          front: {
+            file: true,
+            required: true,
+            description: 'Front side (or passport data page): JPEG, PNG or WebP ≤ 10 MB',
+          },
+          back: { file: true, description: 'Back side: JPEG, PNG or WebP ≤ 10 MB' },
+        },
         response: {
           200: resultSchema,
           ...errorResponses(

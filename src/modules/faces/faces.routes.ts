@@ -158,7 +158,14 @@ export async function faceRoutes(app: FastifyInstance, ctx: AppContext) {
         summary: 'Compare the faces on two images (a selfie, an ID card or a chip photo)',
         description: `multipart/form-data with \`image_a\` and \`image_b\` (JPEG, PNG or WebP, ≤ 10 MB each). An image of a whole ID card uses the card's portrait (its largest face). \`match\` is \`similarity ≥ threshold\`; the default threshold ${DEFAULT_THRESHOLD} stands for a false-accept rate of ${FAR_AT_THRESHOLD}.`,
         security: [{ bearerAuth: [] }],
-        consumes: ['multipart/form-data'],
+        multipart: {
+          image_a: {
+            file: true,
+            required: true,
+            description: 'A selfie, an ID card or a chip photo: JPEG, PNG or WebP ≤ 10 MB',
+          },
+          image_b: { file: true, required: true, description: 'The other image, same formats' },
+        },
         response: {
           200: compareResponseSchema,
           ...errorResponses(

@@ -81,7 +81,18 @@ export async function livenessRoutes(app: FastifyInstance, ctx: AppContext) {
         description:
           'multipart/form-data: `frames` (JPEG, one part per frame, in capture order, ≥ 5 per second) and `timestamps` (JSON array or comma-separated ms, one per frame).',
         security: [{ bearerAuth: [] }],
-        consumes: ['multipart/form-data'],
+        multipart: {
+          frames: {
+            file: true,
+            many: true,
+            required: true,
+            description: 'JPEG frames in capture order, ≥ 5 per second',
+          },
+          timestamps: {
+            required: true,
+            description: 'Capture times in ms, one per frame: JSON array or comma-separated',
+          },
+        },
         params: idParam('id', 'lvc'),
         response: {
           200: {

@@ -424,6 +424,15 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
         summary:
           'Attach files (multipart, field `file`, up to 5 MB each, PNG/JPEG/PDF/text; field `visibility` internal for desk-only files)',
         params: idp,
+        multipart: {
+          file: {
+            file: true,
+            many: true,
+            required: true,
+            description: 'PNG, JPEG, PDF or text, ≤ 5 MB each',
+          },
+          visibility: { description: '`internal`: seen by the support desk only; otherwise `public`' },
+        },
         response: {
           201: listOf(attachmentSchema),
           ...errorResponses(
