@@ -537,16 +537,16 @@ interface LocatedSide {
 }
 
 /**
- * First phase of one side. `expectChipBack` resolves true when the other side is a chip CCCD front:
- * then a card without a QR code is first read as that card's back by its MRZ (needed anyway), which,
- * when its check digits verify, settles type and orientation without reading any title.
+ * First phase of one side. For the back, `expectChipBack` resolves true when the front is a chip CCCD
+ * front: then a card without a QR code is first read as that card's back by its MRZ (needed anyway),
+ * which, when its check digits verify, settles type and orientation without reading any title.
  */
 async function locateSide(
   buf: Buffer,
   timings: Record<string, number>,
   label: string,
   now: Date,
-  expectChipBack: Promise<boolean>,
+  expectChipBack: Promise<boolean> | null,
 ): Promise<LocatedSide> {
   let t = performance.now();
   const img = await decodeImage(buf, { maxSide: 1600, minSide: 200 });
@@ -597,9 +597,11 @@ async function locateSide(
     }
     timings[`${label}_qr`] = (timings[`${label}_qr`] ?? 0) + performance.now() - t;
     t = performance.now();
-    if (!qrCenter && fw === CARD_W && (await expectChipBack)) {
+    if (!qrCenter && fw === CARD_W && expectChipBack) {
+      // Started before the front's answer arrives; discarded if the front is not a chip CCCD.
       const flip = !likelyUpright(flat);
-      const mrz = await readMrzStrip(flip ? rotate90(flat, 2) : flat, now);
+      const early = readMrzStrip(flip ? rotate90(flat, 2) : flat, now).catch(() => null);
+      const mrz = (await expectChipBack) ? await early : null;
       if (
         mrz &&
         (mrz.valid || (mrz.checks.documentNumberCheckDigit && mrz.checks.birthDateCheckDigit && mrz.idNumber))
@@ -715,7 +717,7 @@ export async function readDocument(input: ReadInput): Promise<DocumentReadResult
   const t0 = performance.now();
   // Both sides at once: one side's image work on the main thread overlaps the other's OCR in the
   // tesseract workers. The front's failure is reported first.
-  const frontLocated = locateSide(input.front, timings, 'front', input.now, Promise.resolve(false));
+  const frontLocated = locateSide(input.front, timings, 'front', input.now, null);
   const located = await Promise.allSettled([
     frontLocated,
     input.back
