@@ -718,28 +718,34 @@ export async function readDocument(input: ReadInput): Promise<DocumentReadResult
   // Both sides at once: one side's image work on the main thread overlaps the other's OCR in the
   // tesseract workers. The front's failure is reported first.
   const frontLocated = locateSide(input.front, timings, 'front', input.now, null);
-  const located = await Promise.allSettled([
-    frontLocated,
-    input.back
-      ? locateSide(
-          input.back,
-          timings,
-          'back',
-          input.now,
-          frontLocated.then(
-            (f) => f.qr !== null && f.cls.type === 'cccd_chip' && f.cls.side === 'front',
-            () => false,
-          ),
-        )
-      : null,
+  const backLocated = input.back
+    ? locateSide(
+        input.back,
+        timings,
+        'back',
+        input.now,
+        frontLocated.then(
+          (f) => f.qr !== null && f.cls.type === 'cccd_chip' && f.cls.side === 'front',
+          () => false,
+        ),
+      )
+    : null;
+  // Each side's fields are read as soon as it is located and the QR it may lean on is known (its
+  // own, else the other side's), so the front's reads overlap the back's MRZ.
+  const qrOf = (p: Promise<LocatedSide> | null) => p?.then((x) => x.qr).catch(() => null) ?? null;
+  const read = async (own: Promise<LocatedSide>, other: Promise<LocatedSide> | null) => {
+    const s = await own;
+    return readSide(s, s.qr ?? (await qrOf(other)), timings, input.now);
+  };
+  const settled = await Promise.allSettled([
+    read(frontLocated, backLocated),
+    backLocated ? read(backLocated, frontLocated) : null,
   ]);
-  for (const r of located) if (r.status === 'rejected') throw r.reason;
-  const [lf, lb] = located.map((r) => (r as PromiseFulfilledResult<LocatedSide | null>).value);
-  const known = lf?.qr ?? lb?.qr ?? null;
-  const [front, back] = await Promise.all([
-    readSide(lf!, known, timings, input.now),
-    lb ? readSide(lb, known, timings, input.now) : null,
-  ]);
+  for (const r of settled) if (r.status === 'rejected') throw r.reason;
+  const [front, back] = settled.map((r) => (r as PromiseFulfilledResult<SideAnalysis | null>).value) as [
+    SideAnalysis,
+    SideAnalysis | null,
+  ];
   const sides = [front, ...(back ? [back] : [])];
   const checks: Check[] = [];
   // Same card: the two images must be two different sides of one document type…
