@@ -262,7 +262,10 @@ export function findCard(img: RawImage): CardLocation {
   const diff = new Uint8Array(w * h);
   const hist = new Array<number>(256).fill(0);
   for (let i = 0; i < w * h; i++) {
-    const d = Math.hypot(small[i * 3]! - bg[0]!, small[i * 3 + 1]! - bg[1]!, small[i * 3 + 2]! - bg[2]!);
+    const dr = small[i * 3]! - bg[0]!;
+    const dg = small[i * 3 + 1]! - bg[1]!;
+    const db = small[i * 3 + 2]! - bg[2]!;
+    const d = Math.sqrt(dr * dr + dg * dg + db * db);
     const v = Math.min(255, Math.round(d));
     diff[i] = v;
     hist[v]!++;
@@ -294,18 +297,28 @@ export function findCard(img: RawImage): CardLocation {
   // Fill holes: background reachable from the border stays background.
   const outside = new Uint8Array(w * h);
   const stack: number[] = [];
-  for (let x = 0; x < w; x++) stack.push(x, (h - 1) * w + x);
-  for (let y = 0; y < h; y++) stack.push(y * w, y * w + w - 1);
+  // Marked when pushed: each pixel enters the stack at most once.
+  const reach = (j: number) => {
+    if (!outside[j] && !closed[j]) {
+      outside[j] = 1;
+      stack.push(j);
+    }
+  };
+  for (let x = 0; x < w; x++) {
+    reach(x);
+    reach((h - 1) * w + x);
+  }
+  for (let y = 0; y < h; y++) {
+    reach(y * w);
+    reach(y * w + w - 1);
+  }
   while (stack.length) {
     const i = stack.pop() as number;
-    if (outside[i] || closed[i]) continue;
-    outside[i] = 1;
     const x = i % w;
-    const y = (i - x) / w;
-    if (x > 0) stack.push(i - 1);
-    if (x < w - 1) stack.push(i + 1);
-    if (y > 0) stack.push(i - w);
-    if (y < h - 1) stack.push(i + w);
+    if (x > 0) reach(i - 1);
+    if (x < w - 1) reach(i + 1);
+    if (i >= w) reach(i - w);
+    if (i < w * (h - 1)) reach(i + w);
   }
   // Largest connected blob of "not outside".
   const label = new Int32Array(w * h).fill(-1);
