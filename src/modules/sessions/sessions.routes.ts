@@ -16,6 +16,8 @@ import { webhookRoutes } from '../webhooks/webhooks.routes.ts';
 import { createWebhookService, type WebhookService } from '../webhooks/webhooks.service.ts';
 import { createEngines } from './engines.ts';
 import {
+  CASE_IMAGES,
+  type CaseImage,
   createSessionService,
   type SessionConsent,
   type SessionService,
@@ -916,6 +918,18 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
 
   // Back office: the review queue and manual decisions (portal).
   const REVIEWERS = ['admin', 'operator', 'customer_admin'] as const;
+  /** Whether the logged-in user's scope covers a customer (another customer's session answers 404). */
+  const visibleTo = (req: FastifyRequest) => {
+    const scope = currentScope(req);
+    return async (customerId: string) => {
+      const params: unknown[] = [customerId];
+      const cond = customerScopeSql(scope, 'c.id', params as never[]);
+      return (
+        (await db.query(`SELECT 1 FROM customers c WHERE c.id = $1 AND ${cond}`, params as string[])).length >
+        0
+      );
+    };
+  };
   app.get<{ Querystring: { status?: string; limit?: number } }>(
     '/api/verification-sessions',
     {
@@ -1010,23 +1024,90 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
         },
       },
     },
-    async (req) => {
-      const scope = currentScope(req);
-      const visible = async (customerId: string) => {
-        const params: unknown[] = [customerId];
-        const cond = customerScopeSql(scope, 'c.id', params as never[]);
-        return (
-          (await db.query(`SELECT 1 FROM customers c WHERE c.id = $1 AND ${cond}`, params as string[]))
-            .length > 0
-        );
-      };
-      return sessions.reviewDecision(
+    async (req) =>
+      sessions.reviewDecision(
         req.params.id,
         req.body.decision,
         req.body.note ?? null,
         actorOf(req),
-        visible,
-      );
+        visibleTo(req),
+      ),
+  );
+
+  // The case view: what a reviewer needs to decide, images streamed one by one (never cached).
+  app.get<{ Params: { id: string } }>(
+    '/api/verification-sessions/:id',
+    {
+      preHandler: ctx.guards.user(...REVIEWERS),
+      schema: {
+        tags: ['sessions'],
+        summary:
+          'A session for review: extracted fields with their sources, checks, scores against the thresholds of its rule version, reason codes and its images',
+        description: 'Each view is audited (`session.case_viewed`): it shows personal data.',
+        params: sessionParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              ...sessionViewSchema.properties,
+              customer_id: { type: 'string' },
+              images: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    kind: { type: 'string', enum: Object.keys(CASE_IMAGES) },
+                    url: { type: 'string' },
+                  },
+                },
+              },
+              thresholds: {
+                type: ['object', 'null'],
+                additionalProperties: true,
+                description: 'face, liveness and duplicate_face thresholds of the rule version applied',
+              },
+            },
+          },
+          ...errorResponses('ERR_SESSION_NOT_FOUND', 'ERR_DATA_ERASED'),
+        },
+      },
+    },
+    async (req, reply) => {
+      reply.header('cache-control', 'no-store');
+      return sessions.caseView(req.params.id, actorOf(req), visibleTo(req));
+    },
+  );
+
+  app.get<{ Params: { id: string; kind: CaseImage } }>(
+    '/api/verification-sessions/:id/images/:kind',
+    {
+      preHandler: ctx.guards.user(...REVIEWERS),
+      schema: {
+        tags: ['sessions'],
+        summary:
+          "One of the session's images, decrypted: card front/back, selfie, the chip's DG2 portrait (as JPEG), the liveness key frame",
+        description:
+          'Each view is audited (`session.image_viewed`). Answered with `Cache-Control: no-store`.',
+        params: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['id', 'kind'],
+          properties: {
+            ...sessionParams.properties,
+            kind: { type: 'string', enum: Object.keys(CASE_IMAGES) },
+          },
+        },
+        response: errorResponses('ERR_SESSION_NOT_FOUND', 'ERR_SESSION_IMAGE_NOT_FOUND', 'ERR_DATA_ERASED'),
+      },
+    },
+    async (req, reply) => {
+      reply.header('cache-control', 'no-store');
+      const img = await sessions.caseImage(req.params.id, req.params.kind, actorOf(req), visibleTo(req));
+      return reply
+        .header('content-type', img.type)
+        .header('x-content-type-options', 'nosniff')
+        .header('content-disposition', 'inline')
+        .send(img.content);
     },
   );
 

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/client.ts';
+import { extractFace, faceForDisplay } from '../../ekyc/chip/face.ts';
 import type { DocumentFields } from '../../ekyc/chip/verify.ts';
 import type { DocumentReadResult } from '../../ekyc/document/reader.ts';
 import { decodeImage } from '../../ekyc/image.ts';
@@ -33,6 +34,10 @@ export const sessionError = defineErrors({
   ERR_CAPTURE_TOKEN: { status: 401, title: 'The capture link is invalid or has expired' },
   ERR_REVIEW_STATE: { status: 409, title: 'Only a session in review can be decided' },
   ERR_CURSOR: { status: 400, title: 'The pagination cursor is malformed' },
+  ERR_SESSION_IMAGE_NOT_FOUND: {
+    status: 404,
+    title: 'The session holds no such image (never uploaded or erased)',
+  },
   ERR_LIVENESS_ATTEMPTS_EXHAUSTED: {
     status: 409,
     title: 'The session has used all its liveness attempts: submit it as it is or start a new session',
@@ -71,6 +76,25 @@ export type SessionStatus =
   | 'expired'
   | 'abandoned';
 export type Slot = 'document_front' | 'document_back' | 'selfie' | 'liveness' | 'chip';
+/** The images a reviewer can look at, and the upload slot each comes from. */
+export const CASE_IMAGES = {
+  document_front: 'document_front',
+  document_back: 'document_back',
+  selfie: 'selfie',
+  chip_face: 'chip',
+  liveness_frame: 'liveness',
+} as const satisfies Record<string, Slot>;
+export type CaseImage = keyof typeof CASE_IMAGES;
+
+/** The image type from its first bytes: the stored upload's declared type came from the client. */
+function imageType(b: Buffer): string | null {
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';
+  if (b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
+    return 'image/png';
+  if (b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP')
+    return 'image/webp';
+  return null;
+}
 const OPEN: SessionStatus[] = ['created', 'collecting', 'resubmission_requested'];
 const CAPTURE_TTL_MS = 60 * 60_000;
 
@@ -719,10 +743,7 @@ export function createSessionService(deps: {
       actor: Actor,
       visible: (customerId: string) => Promise<boolean>,
     ) {
-      const [s] = await db.query<SessionRow>('SELECT * FROM verification_sessions WHERE id = $1', [
-        sessionId,
-      ]);
-      if (!s || !(await visible(s.customer_id))) throw sessionError('ERR_SESSION_NOT_FOUND');
+      const s = await visibleSession(sessionId, visible);
       if (s.status !== 'review') throw sessionError('ERR_REVIEW_STATE', `The session is ${s.status}`);
       const now = clock.now();
       const review = { decision, note, by: actor.id, at: now.toISOString() };
@@ -750,6 +771,67 @@ export function createSessionService(deps: {
       webhooks.notifyEnqueued();
       if (decision === 'approved') await enrollFace(s);
       return view(await get(s.customer_id, sessionId));
+    },
+
+    /**
+     * A session as its reviewer sees it: the API view, the images it holds, and the thresholds of
+     * the rule version it was decided under. Viewing personal data is audited.
+     */
+    async caseView(sessionId: string, actor: Actor, visible: (customerId: string) => Promise<boolean>) {
+      const s = await visibleSession(sessionId, visible);
+      const v = await view(s);
+      const slots = await db.query<{ slot: Slot; size: number; meta: Partial<LivenessSlotMeta> }>(
+        'SELECT slot, length(content)::int AS size, meta FROM session_uploads WHERE session_id = $1',
+        [s.id],
+      );
+      const images: CaseImage[] = [];
+      for (const kind of Object.keys(CASE_IMAGES) as CaseImage[]) {
+        const u = slots.find((x) => x.slot === CASE_IMAGES[kind]);
+        if (!u || u.size === 0) continue;
+        if (kind === 'chip_face' && !(await chipFace(s.id))) continue;
+        images.push(kind);
+      }
+      const rules =
+        s.rule_version === null ? undefined : await rulesVersion(db, s.customer_id, s.rule_version);
+      await recordAudit(db, actor, {
+        action: 'session.case_viewed',
+        entityType: 'verification_session',
+        entityId: s.id,
+        customerId: s.customer_id,
+      });
+      return {
+        ...v,
+        customer_id: s.customer_id,
+        images: images.map((kind) => ({ kind, url: `/api/verification-sessions/${s.id}/images/${kind}` })),
+        thresholds: rules
+          ? {
+              face: rules.rules.face,
+              liveness: rules.rules.liveness,
+              duplicate_face: { min_similarity: rules.rules.duplicate_face.min_similarity },
+            }
+          : null,
+      };
+    },
+
+    /** One stored image of a session, opened for a reviewer (an audited view of personal data). */
+    async caseImage(
+      sessionId: string,
+      kind: CaseImage,
+      actor: Actor,
+      visible: (customerId: string) => Promise<boolean>,
+    ): Promise<{ content: Buffer; type: string }> {
+      const s = await visibleSession(sessionId, visible);
+      const content = kind === 'chip_face' ? await chipFace(s.id) : await openedSlot(s.id, CASE_IMAGES[kind]);
+      const type = content ? imageType(content) : null;
+      if (!content || !type) throw sessionError('ERR_SESSION_IMAGE_NOT_FOUND');
+      await recordAudit(db, actor, {
+        action: 'session.image_viewed',
+        entityType: 'verification_session',
+        entityId: s.id,
+        customerId: s.customer_id,
+        details: { image: kind },
+      });
+      return { content, type };
     },
 
     /** Erasure (data subject right): uploads, extracted data and the face template go; the usage events and an anonymous audit line stay. */
@@ -842,6 +924,30 @@ export function createSessionService(deps: {
       return { retried, review };
     },
   };
+
+  /** A session whose customer the user may see; another customer's session does not exist for them. */
+  async function visibleSession(id: string, visible: (customerId: string) => Promise<boolean>) {
+    const [s] = await db.query<SessionRow>('SELECT * FROM verification_sessions WHERE id = $1', [id]);
+    if (!s || !(await visible(s.customer_id))) throw sessionError('ERR_SESSION_NOT_FOUND');
+    return s;
+  }
+
+  /** A slot's bytes in clear, or null when it holds none (a shredded key throws: 410). */
+  async function openedSlot(id: string, slot: Slot): Promise<Buffer | null> {
+    const [u] = await db.query<{ content: Uint8Array }>(
+      'SELECT content FROM session_uploads WHERE session_id = $1 AND slot = $2',
+      [id, slot],
+    );
+    return u && u.content.length > 0 ? openUpload(id, slot, u.content) : null;
+  }
+
+  /** The chip's DG2 portrait as a displayable JPEG (JPEG2000 transcoded), or null. */
+  async function chipFace(id: string): Promise<Buffer | null> {
+    const chip = await openedSlot(id, 'chip');
+    const dg2 = chip ? (JSON.parse(chip.toString('utf8')) as { dg2?: unknown }).dg2 : undefined;
+    const face = typeof dg2 === 'string' ? extractFace(Buffer.from(dg2, 'base64')) : null;
+    return face ? (await faceForDisplay(face)).jpeg : null;
+  }
 
   async function enrollFace(s: SessionRow) {
     const tpl = engines.face.templates;
