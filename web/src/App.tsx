@@ -11,6 +11,7 @@ import { ErrorsPage } from './pages/Errors.tsx';
 import { HomePage } from './pages/Home.tsx';
 import { LoginPage } from './pages/Login.tsx';
 import { RulesPage } from './pages/Rules.tsx';
+import { SessionCasePage } from './pages/SessionCase.tsx';
 import { StatementsPage } from './pages/Statements.tsx';
 import { UsagePage } from './pages/Usage.tsx';
 import { WebhooksPage } from './pages/Webhooks.tsx';
@@ -82,6 +83,8 @@ function Page({ path }: { path: string }) {
   if (path === '/app/invoices') return <InvoicesPage />;
   if (path === '/app/support') return <SupportPage />;
   if (path === '/app/sessions') return <SessionsPage />;
+  const sc = match('/app/sessions/:id', path);
+  if (sc) return <SessionCasePage id={sc.id!} />;
   const al = match('/app/account-links/:token', path);
   if (al) return <AccountLinkPage token={al.token!} />;
   return (

@@ -386,125 +386,57 @@ interface VSession {
   created_at: string;
 }
 
+/** Who may open a case (the server's review guard): the customer's admin and MobiFone operator/admin. */
+const CASE_REVIEWERS = new Set(['admin', 'operator', 'customer_admin']);
+
 export function SessionsPage() {
   const { t, fmtDate } = useI18n();
-  const [reviewing, setReviewing] = useState<{ s: VSession; reload: () => void } | null>(null);
+  const user = useUser();
+  const reviewer = CASE_REVIEWERS.has(user.role);
   return (
-    <>
-      <ListPage<VSession>
-        title="sessions.title"
-        url="/api/verification-sessions"
-        empty="sessions.empty"
-        filters={[
-          {
-            name: 'status',
-            label: 'common.status',
-            options: [
-              'created',
-              'collecting',
-              'processing',
-              'approved',
-              'declined',
-              'review',
-              'resubmission_requested',
-              'expired',
-              'abandoned',
-            ],
-          },
-        ]}
-        columns={[
-          { label: 'sessions.id', render: (s) => <code>{s.id}</code> },
-          { label: 'common.status', render: (s) => <StatusBadge status={s.status} /> },
-          { label: 'sessions.checks', render: (s) => s.checks.join(', ') },
-          {
-            label: 'sessions.reasons',
-            render: (s) =>
-              s.reason_codes.length ? s.reason_codes.map((c) => <code key={c}>{c} </code>) : '—',
-          },
-          { label: 'keys.created', render: (s) => fmtDate(s.created_at) },
-        ]}
-        actions={(s, reload) =>
-          s.status === 'review' ? (
-            <button type="button" className="btn btn-small" onClick={() => setReviewing({ s, reload })}>
-              {t('sessions.review')}
-            </button>
-          ) : null
-        }
-      />
-      {reviewing ? (
-        <ReviewModal
-          session={reviewing.s}
-          onClose={() => setReviewing(null)}
-          onDone={() => {
-            reviewing.reload();
-            setReviewing(null);
-          }}
-        />
-      ) : null}
-    </>
-  );
-}
-
-function ReviewModal({
-  session,
-  onClose,
-  onDone,
-}: {
-  session: VSession;
-  onClose: () => void;
-  onDone: () => void;
-}) {
-  const { t } = useI18n();
-  const [note, setNote] = useState('');
-  const action = useAction();
-  const decide = async (decision: 'approved' | 'declined') => {
-    const ok = await action.run(() =>
-      api.post(`/api/verification-sessions/${session.id}/review`, {
-        decision,
-        ...(note.trim() ? { note: note.trim() } : {}),
-      }),
-    );
-    if (ok !== undefined) onDone();
-  };
-  return (
-    <Modal title={`${t('sessions.review')} ${session.id}`} onClose={onClose}>
-      <p>
-        {t('sessions.reasons')}: {session.reason_codes.join(', ') || '—'}
-      </p>
-      <Field label={t('sessions.note')}>
-        {(id) => (
-          <textarea
-            id={id}
-            maxLength={1000}
-            rows={3}
-            value={note}
-            onChange={(e) => setNote(e.target.value)}
-          />
-        )}
-      </Field>
-      <ErrorBox error={action.error} />
-      <div className="modal-actions">
-        <button type="button" className="btn" onClick={onClose}>
-          {t('common.cancel')}
-        </button>
-        <button
-          type="button"
-          className="btn btn-danger"
-          disabled={action.busy}
-          onClick={() => decide('declined')}
-        >
-          {t('sessions.decline')}
-        </button>
-        <button
-          type="button"
-          className="btn btn-primary"
-          disabled={action.busy}
-          onClick={() => decide('approved')}
-        >
-          {t('sessions.approve')}
-        </button>
-      </div>
-    </Modal>
+    <ListPage<VSession>
+      title="sessions.title"
+      url="/api/verification-sessions"
+      empty="sessions.empty"
+      filters={[
+        {
+          name: 'status',
+          label: 'common.status',
+          options: [
+            'created',
+            'collecting',
+            'processing',
+            'approved',
+            'declined',
+            'review',
+            'resubmission_requested',
+            'expired',
+            'abandoned',
+          ],
+        },
+      ]}
+      columns={[
+        { label: 'sessions.id', render: (s) => <code>{s.id}</code> },
+        { label: 'common.status', render: (s) => <StatusBadge status={s.status} /> },
+        { label: 'sessions.checks', render: (s) => s.checks.join(', ') },
+        {
+          label: 'sessions.reasons',
+          render: (s) => (s.reason_codes.length ? s.reason_codes.map((c) => <code key={c}>{c} </code>) : '—'),
+        },
+        { label: 'keys.created', render: (s) => fmtDate(s.created_at) },
+      ]}
+      actions={(s) =>
+        reviewer ? (
+          <Link
+            href={`/app/sessions/${s.id}`}
+            className={`btn btn-small${s.status === 'review' ? ' btn-primary' : ''}`}
+            aria-label={`${t(s.status === 'review' ? 'sessions.review' : 'sessions.open')} ${s.id}`}
+          >
+            {t(s.status === 'review' ? 'sessions.review' : 'sessions.open')}
+          </Link>
+        ) : null
+      }
+    />
   );
 }
 
