@@ -4,6 +4,23 @@ import type { Page } from 'playwright-core';
 import { a11yProblems, type Browser, type Server, screenshot, startWithFakeCamera } from './harness.ts';
 import { sharedFile, syntheticCardScene } from './media.ts';
 
+/** Waits on the server's recognition (uploads checked, documents read, faces matched): slow under load. */
+const SERVER_WAIT = 120_000;
+/** Waits on the page alone. */
+const UI_WAIT = 30_000;
+
+/**
+ * Runs the page's stopped clock one capture-loop tick (150 ms) at a time until `done`: each card side
+ * is then shot when the test lets it, not while the test is still busy with the previous one.
+ */
+async function tickUntil(page: Page, done: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + UI_WAIT;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not after ${UI_WAIT} ms of page ticks`);
+    await page.clock.runFor(150);
+  }
+}
+
 /**
  * The hosted capture flow end to end: a customer's back end opens a session with its API key, the
  * applicant opens `capture_url` on a phone-sized Chromium whose fake camera plays a synthetic card,
@@ -53,7 +70,11 @@ describe('hosted capture flow in Chromium with a fake camera', () => {
     assert.ok(session, 'a session can be opened');
     browser.errors.length = 0;
 
+    // The card sides shoot themselves once the camera's card is steady for 6 ticks; with the page's
+    // clock stopped, the test sees and photographs each side however slow the machine is.
+    await page.clock.install();
     await page.goto(session.captureUrl);
+    await page.clock.pauseAt(Date.now() + 1000);
     await page.getByRole('heading', { name: 'Đồng ý xử lý dữ liệu cá nhân' }).waitFor();
     assert.match((await page.textContent('main')) ?? '', /Nghị định 13\/2023/);
     const go = page.getByRole('button', { name: 'Tiếp tục' });
@@ -70,19 +91,21 @@ describe('hosted capture flow in Chromium with a fake camera', () => {
     };
     if (info.checks.includes('document')) {
       for (const side of ['Mặt trước CCCD', 'Mặt sau CCCD']) {
-        await page.getByRole('heading', { name: side }).waitFor();
-        await page.locator('video').waitFor();
-        // Auto-capture: the fake camera's card is sharp and well lit, so the page shoots by itself.
-        await page
+        const heading = page.getByRole('heading', { name: side });
+        await heading.waitFor({ timeout: UI_WAIT });
+        await page.locator('video').waitFor({ timeout: UI_WAIT });
+        const hint = page
           .getByRole('status')
           .filter({ hasText: /Tốt|Quá tối|Bị lóa|Giữ yên/ })
-          .first()
-          .waitFor();
+          .first();
+        await tickUntil(page, () => hint.isVisible(), `${side}: a live hint`);
         await screenshot(page, `capture-${side.includes('trước') ? 'front' : 'back'}`);
-        await page.getByRole('heading', { name: side }).waitFor({ state: 'detached', timeout: 15_000 });
+        // Auto-capture: the fake camera's card is sharp and well lit, so the page shoots by itself.
+        await tickUntil(page, async () => !(await heading.isVisible()), `${side}: auto-capture`);
       }
     }
-    await page.getByRole('heading', { name: 'Ảnh chân dung' }).waitFor();
+    await page.clock.resume();
+    await page.getByRole('heading', { name: 'Ảnh chân dung' }).waitFor({ timeout: UI_WAIT });
     await screenshot(page, 'capture-selfie');
     await page
       .getByLabel('Tải ảnh lên thay vì dùng camera')
@@ -91,7 +114,7 @@ describe('hosted capture flow in Chromium with a fake camera', () => {
     await page.getByRole('heading', { name: 'Kiểm tra trước khi gửi' }).waitFor();
     await screenshot(page, 'capture-review');
     await page.getByRole('button', { name: 'Gửi xác thực' }).click();
-    await page.getByRole('heading', { name: 'Đã gửi thành công' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('heading', { name: 'Đã gửi thành công' }).waitFor({ timeout: SERVER_WAIT });
     assert.equal(
       await page.getByRole('link', { name: /Quay lại trang/ }).getAttribute('href'),
       'https://bank.example/done',
@@ -100,7 +123,7 @@ describe('hosted capture flow in Chromium with a fake camera', () => {
 
     // The job queue runs the checks; the page polls until the session is finished.
     const status = page.getByTestId('capture-status');
-    const finished = await status.waitFor({ timeout: 30_000 }).then(
+    const finished = await status.waitFor({ timeout: SERVER_WAIT }).then(
       () => true,
       () => false,
     );
@@ -117,7 +140,9 @@ describe('hosted capture flow in Chromium with a fake camera', () => {
       // Submitted but not processed in time: the page keeps saying so, the API agrees.
       assert.equal(apiStatus, 'processing');
       await page.getByText('Đang xử lý kết quả').waitFor();
-      diagnostic(`session still processing after 30 s (processing is the sessions module's job)`);
+      diagnostic(
+        `session still processing after ${SERVER_WAIT / 1000} s (processing is the sessions module's job)`,
+      );
     }
     assert.deepEqual(browser.errors, []);
   });
