@@ -5,6 +5,9 @@ import sharp from 'sharp';
 import { a11yProblems, type Browser, type Server, screenshot, startWithFakeCamera } from './harness.ts';
 import { sharedFile } from './media.ts';
 
+/** Waits on the server's recognition (liveness verdict, uploads checked): slow under load. */
+const SERVER_WAIT = 120_000;
+
 /** A face photo centred on a grey background, as one 640×480 camera frame. */
 async function faceScene(photo: string): Promise<Buffer> {
   return sharp(photo)
@@ -167,7 +170,7 @@ describe('hosted capture flow: liveness challenge in Chromium', () => {
     const second = (await (await retryChallenge).json()) as { id: string };
     assert.notEqual(second.id, challenge.id, 'a retry answers a new challenge');
 
-    await page.getByText('Đã ghi nhận kiểm tra người thật.').waitFor({ timeout: 60_000 });
+    await page.getByText('Đã ghi nhận kiểm tra người thật.').waitFor({ timeout: SERVER_WAIT });
     const forms2 = (await page.evaluate('window.__forms')) as SentForm[];
     const last = forms2.filter((f) => f.url.endsWith('/liveness')).at(-1);
     assert.equal(last?.parts.find((p) => p.name === 'challenge_id')?.value, second.id);
@@ -178,7 +181,7 @@ describe('hosted capture flow: liveness challenge in Chromium', () => {
     await page.getByRole('button', { name: 'Gửi xác thực' }).click();
     await page
       .getByRole('heading', { name: 'Đã gửi thành công' })
-      .waitFor({ timeout: 30_000 })
+      .waitFor({ timeout: SERVER_WAIT })
       .catch(async (e) => {
         throw new Error(`${(e as Error).message}\npage says: ${await page.textContent('main')}`);
       });
