@@ -9,9 +9,10 @@ export type WorkerCall =
   | { op: 'detect'; data: Uint8Array; width: number; height: number }
   | { op: 'embed'; data: Uint8Array; size: number };
 export type WorkerRequest = WorkerCall & { id: number };
+/** `cpuMs`: the worker thread's CPU time for the request (bench reads cost apart from waiting). */
 export type WorkerReply =
-  | { id: number; faces: HumanFace[] }
-  | { id: number; descriptor: Float32Array }
+  | { id: number; faces: HumanFace[]; cpuMs: number }
+  | { id: number; descriptor: Float32Array; cpuMs: number }
   | { id: number; error: string };
 
 const port = parentPort;
@@ -21,9 +22,15 @@ try {
   const models = await loadInProcessModels();
   port.postMessage({ ready: true, triangulation: models.human.faceTriangulation, loadMs: models.loadMs });
   port.on('message', async (req: WorkerRequest) => {
+    const cpu = process.threadCpuUsage();
+    const cpuMs = () => {
+      const used = process.threadCpuUsage(cpu);
+      return (used.user + used.system) / 1000;
+    };
     try {
       if (req.op === 'detect') {
-        const input = models.tf.tensor3d(req.data, [req.height, req.width, 3], 'int32');
+        // Float32 straight away: Human casts an int32 image to float32 anyway (one more full-image copy).
+        const input = models.tf.tensor3d(new Float32Array(req.data), [req.height, req.width, 3], 'float32');
         try {
           const res = await models.human.detect(input);
           if ('error' in res && res.error) throw new Error(String(res.error));
@@ -38,16 +45,16 @@ try {
               faceScore: f.faceScore,
               rotation: f.rotation ? { angle: f.rotation.angle } : null,
             }));
-          port.postMessage({ id: req.id, faces } satisfies WorkerReply);
+          port.postMessage({ id: req.id, faces, cpuMs: cpuMs() } satisfies WorkerReply);
         } finally {
           input.dispose();
         }
       } else {
-        const t = models.tf.tensor3d(Float32Array.from(req.data), [req.size, req.size, 3], 'float32');
+        const t = models.tf.tensor3d(new Float32Array(req.data), [req.size, req.size, 3], 'float32');
         try {
           const d = await models.faceapi.computeFaceDescriptor(t);
           const descriptor = Array.isArray(d) ? d[0]! : (d as Float32Array);
-          port.postMessage({ id: req.id, descriptor } satisfies WorkerReply);
+          port.postMessage({ id: req.id, descriptor, cpuMs: cpuMs() } satisfies WorkerReply);
         } finally {
           t.dispose();
         }
