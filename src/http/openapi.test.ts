@@ -89,6 +89,32 @@ describe('the OpenAPI document: error codes and examples', () => {
     }
   });
 
+  test('upload routes document their multipart parts', () => {
+    const uploads = [
+      'POST /v1/documents/read',
+      'POST /v1/faces/compare',
+      'POST /v1/liveness/challenges/{id}/verify',
+      'PUT /v1/sessions/{id}/documents/front',
+      'PUT /v1/sessions/{id}/documents/back',
+      'PUT /v1/sessions/{id}/selfie',
+      'POST /v1/sessions/{id}/liveness',
+      'PUT /v1/capture/{token}/selfie',
+    ];
+    for (const name of uploads) {
+      const op = ops.find((o) => `${o.method} ${o.path}` === name)?.op;
+      assert.ok(op, `${name} is not in the document`);
+      const schema = op.requestBody?.content['multipart/form-data']?.schema as
+        | { properties?: Record<string, { format?: string; items?: { format?: string } }> }
+        | undefined;
+      const parts = Object.values(schema?.properties ?? {});
+      assert.ok(
+        parts.some((p) => p.format === 'binary' || p.items?.format === 'binary'),
+        `${name} documents no file part`,
+      );
+      assert.ok(op['x-error-codes']?.includes('ERR_MALFORMED_MULTIPART'), `${name}: ERR_MALFORMED_MULTIPART`);
+    }
+  });
+
   test('what the API really answers is documented', async () => {
     const auth = { authorization: `Bearer ${t.seed.demoApiKey}` };
     const cases: Array<{

@@ -114,7 +114,7 @@ export function documentErrors({
   if (s.params || s.querystring || s.body || s.headers) codes.add('ERR_VALIDATION');
   if (s.params || s.querystring) codes.add('ERR_NUL_CHARACTER');
   if (writes) add(BODY_ERRORS);
-  if (s.multipart || s.consumes?.includes('multipart/form-data')) codes.add('ERR_MALFORMED_MULTIPART');
+  if (s.multipart) codes.add('ERR_MALFORMED_MULTIPART');
   const list = [...codes].sort();
   const success = Object.fromEntries(Object.entries(response).filter(([status]) => Number(status) < 400));
   const { multipart, ...rest } = s;

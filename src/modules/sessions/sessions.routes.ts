@@ -4,6 +4,7 @@ import { actorOf, currentScope } from '../../http/auth.ts';
 import { installBillable } from '../../http/billable.ts';
 import type { AppContext } from '../../http/context.ts';
 import { createIdempotency, type Idempotency } from '../../http/idempotency.ts';
+import type { MultipartPart } from '../../http/openapi.ts';
 import { createRateLimiter, type RateLimiter } from '../../http/rate-limit.ts';
 import { errorResponses, idParam, listOf } from '../../http/schemas.ts';
 import { envelopeFor } from '../../lib/crypto/keys.ts';
@@ -539,6 +540,10 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
     { path: 'selfie', slot: 'selfie', summary: 'Upload the selfie' },
   ];
 
+  const uploadPart = {
+    file: { file: true, required: true, description: 'JPEG, PNG or WebP, ≤ 10 MB' },
+  } satisfies Record<string, MultipartPart>;
+
   async function readUpload(req: FastifyRequest, reply: FastifyReply, slot: Slot) {
     if (!req.isMultipart()) throw sessionError('ERR_UPLOAD_MISSING');
     let file: Buffer | null = null;
@@ -566,7 +571,7 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
           description:
             'multipart/form-data with one part `file` (JPEG, PNG or WebP, ≤ 10 MB); checked at once.',
           security: sec,
-          consumes: ['multipart/form-data'],
+          multipart: uploadPart,
           params: sessionParams,
           response: { 200: sessionViewSchema, ...errorResponses('ERR_SESSION_NOT_FOUND', ...UPLOAD_ERRORS) },
         },
@@ -583,7 +588,7 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
         schema: {
           tags: ['capture'],
           summary: `${u.summary} (hosted capture page, authenticated by the capture token)`,
-          consumes: ['multipart/form-data'],
+          multipart: uploadPart,
           params: tokenParams,
           response: { 200: sessionViewSchema, ...errorResponses('ERR_CAPTURE_TOKEN', ...UPLOAD_ERRORS) },
         },
@@ -677,6 +682,12 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
       },
     },
   } as const;
+  // No part is required: without a body the route issues the challenge.
+  const livenessParts = {
+    challenge_id: { description: 'The challenge these frames answer' },
+    frames: { file: true, many: true, description: 'JPEG frames in capture order' },
+    timestamps: { description: 'Capture times in ms, one per frame: JSON array or comma-separated' },
+  } satisfies Record<string, MultipartPart>;
   const livenessDescription = `Without a body: issues the session's liveness challenge (201: 2–3 actions among ${ACTIONS.join(', ')}, single use, 60 s). Then multipart/form-data with \`challenge_id\`, \`frames\` (JPEG, one part per frame in capture order, ≥ 4 per second, ${LIVENESS_LIMITS.minFrames}–${LIVENESS_LIMITS.maxFrames}) and \`timestamps\` (JSON array or comma-separated ms): verified at once (200). The camera image is not mirrored: turn_left is the person's own left. A sequence showing two people is kept as a failed attempt; issue a new challenge to retry.`;
 
   async function liveness(req: FastifyRequest, reply: FastifyReply, customerId: string, id: string) {
@@ -721,7 +732,7 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
         summary: "Liveness: issue the session's challenge, then send the frames answering it",
         description: livenessDescription,
         security: sec,
-        consumes: ['multipart/form-data'],
+        multipart: livenessParts,
         params: sessionParams,
         response: {
           200: {
@@ -777,7 +788,7 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
         tags: ['capture'],
         summary: 'Liveness from the hosted capture page (authenticated by the capture token)',
         description: livenessDescription,
-        consumes: ['multipart/form-data'],
+        multipart: livenessParts,
         params: tokenParams,
         response: {
           200: sessionViewSchema,
