@@ -36,11 +36,18 @@ export async function run(args: string[]) {
   const base: number[] = [];
   let peak = 0;
   let failures = 0;
+  const stages: Record<string, number[]> = {};
   // First pair warms both up; then engine and baseline alternate on the same inputs.
   for (const [k, pair] of pairs.entries()) {
     t = performance.now();
     try {
-      await readDocument({ front: pair.front, back: pair.back, now });
+      const r = await readDocument({ front: pair.front, back: pair.back, now });
+      if (k > 0) {
+        for (const [name, ms] of Object.entries(r.timings_ms)) {
+          stages[name] ??= [];
+          stages[name].push(ms);
+        }
+      }
     } catch {
       failures++;
     }
@@ -63,6 +70,17 @@ export async function run(args: string[]) {
   console.log(
     `| baseline (whole-image tesseract vie + regex) | ${mb.toFixed(0)} | ${(mb / mo).toFixed(2)} |`,
   );
+  // Stage times overlap (both sides run at once, OCR runs in workers): they locate the time, they do not add up.
+  console.log('\n| stage (ms, median) | front | back |');
+  console.log('|---|---|---|');
+  const names = new Set(Object.keys(stages).map((n) => n.replace(/^(front|back)_/, '')));
+  for (const n of names) {
+    const cell = (side: string) => {
+      const xs = stages[side ? `${side}_${n}` : n];
+      return xs ? median(xs).toFixed(0) : '';
+    };
+    console.log(stages[n] ? `| ${n} | ${cell('')} | |` : `| ${n} | ${cell('front')} | ${cell('back')} |`);
+  }
   console.log(`\nruns: ${ours.length} (engine refused ${failures}); model load ${loadMs.toFixed(0)} ms`);
   console.log(
     `RSS with engine models loaded: ${(rssEngine / 1e6).toFixed(0)} MB; peak during reads (baseline worker also loaded): ${(peak / 1e6).toFixed(0)} MB`,

@@ -97,15 +97,12 @@ async function toPng(
   const y = Math.max(0, Math.round(box[1]));
   const w = Math.min(img.width - x, Math.round(box[2]));
   const h = Math.min(img.height - y, Math.round(box[3]));
-  const cut = await sharp(img.data, {
-    raw: { width: img.width, height: img.height, channels: img.channels as 3 },
-  })
+  // One libvips pipeline: the extract runs first, so the normalisation sees only the box.
+  let p = sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels as 3 } })
     .extract({ left: x, top: y, width: w, height: h })
-    .png()
-    .toBuffer();
-  let p = sharp(cut).greyscale();
+    .greyscale();
   if (equalize) p = p.clahe({ width: 24, height: 24, maxSlope: 6 });
-  return p.normalise().withMetadata({ density: 300 }).png().toBuffer();
+  return p.normalise().withMetadata({ density: 300 }).png({ compressionLevel: 1 }).toBuffer();
 }
 
 /** Field values from OCR text, by the field's kind. Unparseable text gives null, never a guess. */
@@ -480,22 +477,18 @@ async function ocrFields(
   const read = async (f: FieldLayout, equalize: boolean) => {
     const rows = f.lines ?? 1;
     const rowH = f.box[3] / rows;
-    const texts: string[] = [];
-    const confs: number[] = [];
-    for (let i = 0; i < rows; i++) {
-      const box: [number, number, number, number] = [
-        f.box[0] - 6,
-        f.box[1] + rowH * i - 4,
-        f.box[2] + 12,
-        rowH + 8,
-      ];
-      const r = await ocr.line(await toPng(flat, box, equalize));
-      // A short value leaves the second row of a two-row box empty: only rows with text count.
-      if (r.text.trim()) {
-        texts.push(r.text.trim());
-        confs.push(r.confidence);
-      }
-    }
+    // Rows at once: a two-row field keeps both workers busy.
+    const results = await Promise.all(
+      Array.from({ length: rows }, async (_, i) =>
+        ocr.line(
+          await toPng(flat, [f.box[0] - 6, f.box[1] + rowH * i - 4, f.box[2] + 12, rowH + 8], equalize),
+        ),
+      ),
+    );
+    // A short value leaves the second row of a two-row box empty: only rows with text count.
+    const withText = results.filter((r) => r.text.trim());
+    const texts = withText.map((r) => r.text.trim());
+    const confs = withText.map((r) => r.confidence);
     const raw = texts.join(' ');
     const confidence = confs.reduce((a, b) => a + b, 0) / Math.max(1, confs.length) / 100;
     return { value: parseFieldText(f, raw, type), confidence, raw };
@@ -516,9 +509,15 @@ async function ocrFields(
 }
 
 /** The MRZ in the bottom 30 % of an upright flattened card or passport page. */
-async function readMrzStrip(flat: RawImage, now: Date): Promise<MrzData | null> {
+async function readMrzStrip(
+  flat: RawImage,
+  now: Date,
+  timings: Record<string, number>,
+): Promise<MrzData | null> {
+  const t = performance.now();
   const top = Math.round(flat.height * 0.7);
   const text = (await (await getOcr()).mrz(await toPng(flat, [0, top, flat.width, flat.height - top]))).text;
+  timings.mrz = (timings.mrz ?? 0) + performance.now() - t;
   return readMrzText(text, now);
 }
 
@@ -534,23 +533,57 @@ interface LocatedSide {
   outH: number;
   cls: NonNullable<Awaited<ReturnType<typeof classify>>>;
   qr: CccdQrData | null;
+  /** The printed fields, when already being read (a chip back recognised by its MRZ). */
+  fields: Promise<Partial<Record<FieldName, OcrValue>>> | undefined;
 }
 
 /**
- * First phase of one side. For the back, `expectChipBack` resolves true when the front is a chip CCCD
- * front: then a card without a QR code is first read as that card's back by its MRZ (needed anyway),
- * which, when its check digits verify, settles type and orientation without reading any title.
+ * Printed fields to OCR: those no QR code (on either side) gives, plus the name (the QR-vs-print
+ * cross-check) and, on a side without the QR, the ID number (ties that side to the QR's card).
+ */
+function fieldsToRead(layout: Layout, known: CccdQrData | null, ownQr: CccdQrData | null): FieldLayout[] {
+  const given = (f: FieldName) =>
+    known !== null && (known as unknown as Record<string, string | null>)[f] != null;
+  return layout.fields.filter(
+    (f) => !given(f.field) || f.field === 'full_name' || (f.field === 'id_number' && !ownQr),
+  );
+}
+
+/**
+ * First phase of one side. For the back, `expectChipBack` resolves to the front's QR when the front is
+ * a chip CCCD front: then a card without a QR code is first read as that card's back by its MRZ
+ * (needed anyway), which, when its check digits verify, settles type and orientation without reading
+ * any title.
  */
 async function locateSide(
   buf: Buffer,
   timings: Record<string, number>,
   label: string,
   now: Date,
-  expectChipBack: Promise<boolean> | null,
+  expectChipBack: Promise<CccdQrData | null> | null,
+  turn: { wait?: Promise<void>; done?: () => void },
+): Promise<LocatedSide> {
+  try {
+    return await locate(buf, timings, label, now, expectChipBack, turn);
+  } finally {
+    turn.done?.();
+  }
+}
+
+async function locate(
+  buf: Buffer,
+  timings: Record<string, number>,
+  label: string,
+  now: Date,
+  expectChipBack: Promise<CccdQrData | null> | null,
+  turn: { wait?: Promise<void>; done?: () => void },
 ): Promise<LocatedSide> {
   let t = performance.now();
   const img = await decodeImage(buf, { maxSide: 1600, minSide: 200 });
   const raw: RawImage = { data: img.data, width: img.width, height: img.height, channels: 3 };
+  timings[`${label}_decode`] = performance.now() - t;
+  await turn.wait;
+  t = performance.now();
   const loc = findCard(raw);
   const corners = longSideFirst(loc.corners);
   const top = Math.hypot(corners[1]![0] - corners[0]![0], corners[1]![1] - corners[0]![1]);
@@ -566,17 +599,21 @@ async function locateSide(
         [CARD_W, CARD_H],
         [PASSPORT_W, PASSPORT_H],
       ];
-  timings[`${label}_locate`] = performance.now() - t;
+  timings[`${label}_find`] = performance.now() - t;
   let cls: Awaited<ReturnType<typeof classify>> = null;
   let flat: RawImage | undefined;
   let hit: Awaited<ReturnType<typeof readQr>> = null;
   let outW = CARD_W;
   let outH = CARD_H;
+  let turned = false;
+  let fields: Promise<Partial<Record<FieldName, OcrValue>>> | undefined;
   for (const [fw, fh] of formats) {
     t = performance.now();
     outW = fw;
     outH = fh;
     flat = flatten(raw, corners, outW, outH);
+    timings[`${label}_flatten`] = (timings[`${label}_flatten`] ?? 0) + performance.now() - t;
+    t = performance.now();
     let qrCenter: Point | null = null;
     if (fw === CARD_W) {
       hit = await readQrOnCard(flat);
@@ -600,30 +637,44 @@ async function locateSide(
     if (!qrCenter && fw === CARD_W && expectChipBack) {
       // Started before the front's answer arrives; discarded if the front is not a chip CCCD.
       const flip = !likelyUpright(flat);
-      const early = readMrzStrip(flip ? rotate90(flat, 2) : flat, now).catch(() => null);
-      const mrz = (await expectChipBack) ? await early : null;
+      const upright = flip ? rotate90(flat, 2) : flat;
+      const early = readMrzStrip(upright, now, timings).catch(() => null);
+      turn.done?.();
+      const frontQr = await expectChipBack;
+      // The chip back's printed fields are read while the MRZ is, on the other workers; discarded
+      // (like the MRZ) if the MRZ does not make this the chip card's back.
+      if (frontQr) {
+        const layout = layoutOf('cccd_chip', 'back');
+        fields = ocrFields(upright, fieldsToRead(layout, frontQr, null), layout.type);
+        fields.catch(() => {});
+      }
+      const mrz = frontQr ? await early : null;
       if (
         mrz &&
         (mrz.valid || (mrz.checks.documentNumberCheckDigit && mrz.checks.birthDateCheckDigit && mrz.idNumber))
       ) {
         cls = { type: 'cccd_chip', side: 'back', flip, mrz };
+        flat = upright;
+        turned = true;
         timings[`${label}_classify`] = (timings[`${label}_classify`] ?? 0) + performance.now() - t;
         break;
       }
+      fields = undefined;
     }
+    turn.done?.();
     cls = await classify(flat, qrCenter);
     timings[`${label}_classify`] = (timings[`${label}_classify`] ?? 0) + performance.now() - t;
     if (cls) break;
   }
   if (!cls || !flat)
     throw documentError('ERR_DOCUMENT_NOT_FOUND', `no identity document recognised in the ${label} image`);
-  if (cls.flip) flat = rotate90(flat, 2);
+  if (cls.flip && !turned) flat = rotate90(flat, 2);
   let qr: CccdQrData | null = null;
   if (hit) {
     const p = parseCccdQr(hit.text, 'lenient');
     if (p.ok) qr = p.data;
   }
-  return { label, buf, imgSize: [img.width, img.height], loc, corners, flat, outW, outH, cls, qr };
+  return { label, buf, imgSize: [img.width, img.height], loc, corners, flat, outW, outH, cls, qr, fields };
 }
 
 /**
@@ -642,21 +693,21 @@ async function readSide(
   // The back of a 12-digit CCCD: an MRZ makes it the chip card's back.
   const mayHaveMrz = !mrz && (cls.type === 'passport' || (cls.side === 'back' && cls.type !== 'cmnd'));
   const t = performance.now();
-  const mrzRead = mayHaveMrz ? readMrzStrip(flat, now) : Promise.resolve(null);
+  const mrzRead = mayHaveMrz ? readMrzStrip(flat, now, timings) : Promise.resolve(null);
   if (cls.type === 'cccd' && cls.side === 'back') {
     mrz = await mrzRead;
     if (mrz && Object.values(mrz.checks).some(Boolean)) cls.type = 'cccd_chip';
   }
   const layout = layoutOf(cls.type, cls.side);
-  const given = (f: FieldName) =>
-    known !== null && (known as unknown as Record<string, string | null>)[f] != null;
-  const toRead = layout.fields.filter(
-    (f) => !given(f.field) || f.field === 'full_name' || (f.field === 'id_number' && !s.qr),
-  );
-  const [ocr, mrzLate] = await Promise.all([ocrFields(flat, toRead, layout.type), mrzRead]);
+  const [ocr, mrzLate] = await Promise.all([
+    s.fields ?? ocrFields(flat, fieldsToRead(layout, known, s.qr), layout.type),
+    mrzRead,
+  ]);
   mrz ??= layout.mrz ? mrzLate : null;
   timings[`${label}_ocr`] = performance.now() - t;
+  const tq = performance.now();
   const quality = measureQuality(flat, layout, loc.coverage, loc.found);
+  timings[`${label}_quality`] = performance.now() - tq;
   let portrait: [number, number, number, number] | null = null;
   if (layout.photo) {
     const [px, py, pw, ph] = layout.photo;
@@ -716,8 +767,16 @@ export async function readDocument(input: ReadInput): Promise<DocumentReadResult
   const timings: Record<string, number> = {};
   const t0 = performance.now();
   // Both sides at once: one side's image work on the main thread overlaps the other's OCR in the
-  // tesseract workers. The front's failure is reported first.
-  const frontLocated = locateSide(input.front, timings, 'front', input.now, null);
+  // tesseract workers. The back's MRZ read is the longest job, so the back's image work goes first
+  // (both decode at once, off the main thread) and the front's runs while the MRZ is read. The
+  // front's failure is reported first.
+  let backTurnDone = () => {};
+  const backTurn = input.back
+    ? new Promise<void>((resolve) => {
+        backTurnDone = resolve;
+      })
+    : undefined;
+  const frontLocated = locateSide(input.front, timings, 'front', input.now, null, { wait: backTurn });
   const backLocated = input.back
     ? locateSide(
         input.back,
@@ -725,9 +784,10 @@ export async function readDocument(input: ReadInput): Promise<DocumentReadResult
         'back',
         input.now,
         frontLocated.then(
-          (f) => f.qr !== null && f.cls.type === 'cccd_chip' && f.cls.side === 'front',
-          () => false,
+          (f) => (f.cls.type === 'cccd_chip' && f.cls.side === 'front' ? f.qr : null),
+          () => null,
         ),
+        { done: backTurnDone },
       )
     : null;
   // Each side's fields are read as soon as it is located and the QR it may lean on is known (its
