@@ -63,11 +63,26 @@ export function warp(
   const ch = src.channels;
   const out = new Uint8Array(outW * outH * ch).fill(fill);
   const { data, width: sw, height: sh } = src;
+  const [h0, h1, h2, h3, h4, h5, h6, h7, h8] = Hinv as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   for (let y = 0; y < outH; y++) {
+    // Row terms once per row; per pixel only the x terms are added.
+    const wy = h7 * y + h8;
+    const xy = h1 * y + h2;
+    const yy = h4 * y + h5;
     for (let x = 0; x < outW; x++) {
-      const w = Hinv[6]! * x + Hinv[7]! * y + Hinv[8]!;
-      const sx = (Hinv[0]! * x + Hinv[1]! * y + Hinv[2]!) / w;
-      const sy = (Hinv[3]! * x + Hinv[4]! * y + Hinv[5]!) / w;
+      const w = h6 * x + wy;
+      const sx = (h0 * x + xy) / w;
+      const sy = (h3 * x + yy) / w;
       if (sx < 0 || sy < 0 || sx > sw - 1 || sy > sh - 1) continue;
       const x0 = Math.floor(sx);
       const y0 = Math.floor(sy);

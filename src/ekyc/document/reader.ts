@@ -149,19 +149,21 @@ export function parseFieldText(layout: FieldLayout, text: string, type: DocType)
   }
 }
 
-function laplacianVariance(img: RawImage, box: [number, number, number, number]): number {
-  const { data, width, channels } = img;
+/** Laplacian variance of the luminance `lum` (`width × height`) over the box. */
+function laplacianVariance(
+  lum: Float32Array,
+  width: number,
+  height: number,
+  box: [number, number, number, number],
+): number {
   const [bx, by, bw, bh] = box.map(Math.round) as [number, number, number, number];
-  const g = (x: number, y: number) => {
-    const i = (y * width + x) * channels;
-    return 0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]!;
-  };
   let s = 0;
   let s2 = 0;
   let n = 0;
-  for (let y = Math.max(1, by); y < Math.min(img.height - 1, by + bh); y += 1) {
+  for (let y = Math.max(1, by); y < Math.min(height - 1, by + bh); y += 1) {
     for (let x = Math.max(1, bx); x < Math.min(width - 1, bx + bw); x += 1) {
-      const l = 4 * g(x, y) - g(x - 1, y) - g(x + 1, y) - g(x, y - 1) - g(x, y + 1);
+      const i = y * width + x;
+      const l = 4 * lum[i]! - lum[i - 1]! - lum[i + 1]! - lum[i - width]! - lum[i + width]!;
       s += l;
       s2 += l * l;
       n++;
@@ -171,9 +173,16 @@ function laplacianVariance(img: RawImage, box: [number, number, number, number])
 }
 
 function measureQuality(flat: RawImage, layout: Layout, coverage: number, found: boolean): Quality {
+  // Luminance once, for the blur and the moiré measures.
+  const W = flat.width;
+  const lum = new Float32Array(W * flat.height);
+  for (let i = 0; i < lum.length; i++) {
+    lum[i] = 0.299 * flat.data[i * 3]! + 0.587 * flat.data[i * 3 + 1]! + 0.114 * flat.data[i * 3 + 2]!;
+  }
   // Blur: Laplacian variance over the text boxes, mapped to 0 (blurred) … 1 (sharp).
   const boxes = layout.fields.map((f) => f.box);
-  const lv = boxes.reduce((s, b) => s + laplacianVariance(flat, b), 0) / Math.max(1, boxes.length);
+  const lv =
+    boxes.reduce((s, b) => s + laplacianVariance(lum, W, flat.height, b), 0) / Math.max(1, boxes.length);
   const blur = Math.min(1, lv / 1500);
   let glarePx = 0;
   let total = 0;
@@ -200,11 +209,6 @@ function measureQuality(flat: RawImage, layout: Layout, coverage: number, found:
   // Moiré: a screen's pixel grid shows as fine texture where the card is otherwise plain. Mean
   // second difference of luminance over pixels without coarse structure (text edges are excluded):
   // sensor noise and JPEG give 1–4, a recaptured screen 6–80.
-  const W = flat.width;
-  const lum = new Float32Array(W * flat.height);
-  for (let i = 0; i < lum.length; i++) {
-    lum[i] = 0.299 * flat.data[i * 3]! + 0.587 * flat.data[i * 3 + 1]! + 0.114 * flat.data[i * 3 + 2]!;
-  }
   let fine = 0;
   let plain = 0;
   for (let y = 4; y < flat.height - 4; y += 2) {
