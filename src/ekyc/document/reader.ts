@@ -483,11 +483,17 @@ async function ocrFields(
     const rowH = f.box[3] / rows;
     // Rows at once: a two-row field keeps both workers busy.
     const results = await Promise.all(
-      Array.from({ length: rows }, async (_, i) =>
-        ocr.line(
-          await toPng(flat, [f.box[0] - 6, f.box[1] + rowH * i - 4, f.box[2] + 12, rowH + 8], equalize),
-        ),
-      ),
+      Array.from({ length: rows }, async (_, i) => {
+        const box: [number, number, number, number] = [
+          Math.round(f.box[0] - 6),
+          Math.round(f.box[1] + rowH * i - 4),
+          Math.round(f.box[2] + 12),
+          Math.round(rowH + 8),
+        ];
+        // A later row without ink (a short value) is not read: OCR of a blank row returns junk.
+        if (i > 0 && darkShare(flat, box) < 0.004) return { text: '', confidence: 0 };
+        return ocr.line(await toPng(flat, box, equalize));
+      }),
     );
     // A short value leaves the second row of a two-row box empty: only rows with text count.
     const withText = results.filter((r) => r.text.trim());
