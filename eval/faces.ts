@@ -30,11 +30,19 @@ export async function degradeLikeCard(buf: Buffer): Promise<Buffer> {
     .raw()
     .toBuffer({ resolveWithObject: true });
   const { data, info } = small;
+  // Noise seeded by the image itself: every run degrades a photo the same way, so two runs (before
+  // and after a change) compare the same card-degraded pairs.
+  let seed = buf.length;
+  for (let i = 0; i < buf.length; i += 97) seed = (Math.imul(seed, 31) + buf[i]!) >>> 0;
+  const random = () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
   for (let y = 0; y < info.height; y++)
     for (let x = 0; x < info.width; x++) {
       const o = (y * info.width + x) * 3;
       // Halftone-like dot pattern + hologram tint varying across the card.
-      const dot = ((x + y) % 3 === 0 ? -10 : 4) + (Math.random() * 12 - 6);
+      const dot = ((x + y) % 3 === 0 ? -10 : 4) + (random() * 12 - 6);
       const tint = [Math.sin(x / 9) * 10, Math.sin((x + y) / 11) * 10, Math.cos(y / 7) * 10];
       for (let c = 0; c < 3; c++)
         data[o + c] = Math.max(0, Math.min(255, data[o + c]! * 0.9 + 20 + dot + tint[c]!));
