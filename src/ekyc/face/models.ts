@@ -270,6 +270,9 @@ async function startPool(size: number): Promise<FaceModels> {
         if ('ready' in m) {
           ready = m.ready;
           if (m.ready) {
+            // Again: an ES-module worker's first message leaves a port referenced (Node 24), which kept
+            // every process that ever loaded the models from exiting.
+            worker.unref();
             slots[i] = slot;
             resolve(m);
           } else reject(new Error(`face worker failed to load its models: ${m.error}`));
