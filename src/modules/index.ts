@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../http/context.ts';
 import { apiKeyRoutes } from './accounts/api-keys.routes.ts';
 import { authRoutes } from './accounts/auth.routes.ts';
+import { userRoutes } from './accounts/users.routes.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
 import { billingRoutes } from './billing/billing.routes.ts';
 import { chipRoutes } from './chip/chip.routes.ts';
@@ -25,6 +26,7 @@ export const routeModules: Array<(app: FastifyInstance, ctx: AppContext) => Prom
   customerRoutes,
   contractRoutes,
   apiKeyRoutes,
+  userRoutes,
   auditRoutes,
   noticeRoutes,
   billingRoutes,

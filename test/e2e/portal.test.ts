@@ -425,6 +425,50 @@ describe('portal in Chromium', () => {
     assert.deepEqual(browser.errors, []);
   });
 
+  test('admin creates a staff user (temporary password shown once) who can log in, then disables it', async () => {
+    browser.errors.length = 0;
+    await loginAs(page, server.url, 'admin@ekyc.local');
+    await page.getByRole('navigation').getByRole('link', { name: 'Người dùng' }).click();
+    await page.waitForURL(/\/app\/users$/);
+    await page.locator('table tbody tr').first().waitFor();
+    const form = page.locator('form', { has: page.getByRole('heading', { name: 'Thêm người dùng' }) });
+    await form.getByLabel('Email').fill('e2e.agent@ekyc.local');
+    await form.getByLabel('Họ tên').fill('Nhân viên E2E');
+    await form.getByLabel('Vai trò').selectOption('agent_user');
+    await form.getByLabel('Đơn vị').selectOption('unt_agent1');
+    assert.deepEqual(await a11yProblems(page), []);
+    await form.getByRole('button', { name: 'Tạo người dùng' }).click();
+    const secret = page.getByTestId('user-temp-password');
+    await secret.waitFor();
+    const password = ((await secret.textContent()) ?? '').trim();
+    assert.ok(password.length >= 12, 'temporary password shown');
+    await screenshot(page, 'admin-user-created');
+    await page.getByRole('dialog').getByRole('button', { name: 'Đóng' }).click();
+    assert.equal(await page.getByText(password).count(), 0, 'the password is not shown again');
+
+    const login = async () =>
+      (
+        await fetch(`${server.url}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: 'e2e.agent@ekyc.local', password }),
+        })
+      ).status;
+    assert.equal(await login(), 200, 'the new user logs in with the temporary password');
+
+    const row = page.locator('tr', { hasText: 'e2e.agent@ekyc.local' });
+    await row.getByRole('button', { name: 'Vô hiệu hóa' }).click();
+    await row.locator('.badge', { hasText: 'disabled' }).waitFor();
+    await row.getByRole('button', { name: 'Kích hoạt' }).waitFor();
+    await screenshot(page, 'admin-user-disabled');
+    assert.equal(await login(), 401, 'a disabled user cannot log in');
+    const [audit] = await server.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_log WHERE entity_type = 'user' AND action IN ('user.create', 'user.update')`,
+    );
+    assert.equal(audit?.n, 2);
+    assert.deepEqual(browser.errors, []);
+  });
+
   test("the AM reads this month's channel-share statement after last month's invoice is finalized", async () => {
     browser.errors.length = 0;
     const customerId = server.seed.demoCustomerId!;

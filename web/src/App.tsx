@@ -14,6 +14,7 @@ import { RulesPage } from './pages/Rules.tsx';
 import { SessionCasePage } from './pages/SessionCase.tsx';
 import { StatementsPage } from './pages/Statements.tsx';
 import { UsagePage } from './pages/Usage.tsx';
+import { UsersPage } from './pages/Users.tsx';
 import { WebhooksPage } from './pages/Webhooks.tsx';
 import { ContractsPage, InvoicesPage, SessionsPage, SupportPage, TasksPage } from './pages/Work.tsx';
 import { Link, match, navigate, useLocation } from './router.tsx';
@@ -74,6 +75,7 @@ function Page({ path }: { path: string }) {
   if (path === '/app/errors') return <ErrorsPage />;
   if (path === '/app/notices') return <NoticesPage />;
   if (path === '/app/units') return <UnitsPage />;
+  if (path === '/app/users' && user.role === 'admin') return <UsersPage />;
   if (path === '/app/plans') return <PlansPage />;
   if (path === '/app/trust' && user.role === 'admin') return <TrustPage />;
   if (path === '/app/calendar') return <CalendarPage />;

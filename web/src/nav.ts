@@ -43,6 +43,7 @@ export const NAV: NavItem[] = [
   },
   { label: 'nav.notices', href: '/app/notices', roles: ['admin', 'operator'] },
   { label: 'nav.units', href: '/app/units', roles: ['admin'] },
+  { label: 'nav.users', href: '/app/users', roles: ['admin'] },
   { label: 'nav.plans', href: '/app/plans', roles: ['admin', 'operator'] },
   { label: 'nav.calendar', href: '/app/calendar', roles: ['admin', 'operator'] },
   { label: 'nav.trust', href: '/app/trust', roles: ['admin'] },
