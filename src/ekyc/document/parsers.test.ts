@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { expectedExpiry } from './expiry.ts';
 import { analyzeIdNumber, idMatchesPerson } from './id-number.ts';
 import { formatTd1, formatTd3, mrzCheckDigit, mrzLinesFromOcr, parseMrz } from './mrz.ts';
-import { dmyToIso, normalizeName, normalizeSex } from './normalize.ts';
+import { dmyToIso, normalizeName, normalizeSex, restoreFamilyName } from './normalize.ts';
 import { formatCccdQr, parseCccdQr } from './qr.ts';
 import { sharedDataPath } from './shared-data.ts';
 
@@ -240,6 +240,16 @@ describe('normalisation', () => {
     assert.equal(normalizeName(decomposed), 'NGUYỄN THỊ ÁNH');
     assert.equal(normalizeName(decomposed), normalizeName(decomposed).normalize('NFC'));
     assert.equal(normalizeName('đặng văn đức'), 'ĐẶNG VĂN ĐỨC');
+  });
+
+  test('an OCR family name that lost a tone mark gets it back only when that is unambiguous', () => {
+    assert.equal(restoreFamilyName('NGUYÊN VĂN PHÚC'), 'NGUYỄN VĂN PHÚC');
+    assert.equal(restoreFamilyName('DANG VĂN ĐỨC'), 'ĐẶNG VĂN ĐỨC');
+    // Already a family name, ambiguous (LA / LÃ), unknown, or a lone word: unchanged.
+    assert.equal(restoreFamilyName('LÊ THỊ HOA'), 'LÊ THỊ HOA');
+    assert.equal(restoreFamilyName('LẠ VĂN AN'), 'LẠ VĂN AN');
+    assert.equal(restoreFamilyName('XYZ VĂN AN'), 'XYZ VĂN AN');
+    assert.equal(restoreFamilyName('NGUYÊN'), 'NGUYÊN');
   });
 
   test('dates become ISO and impossible dates null', () => {

@@ -28,7 +28,15 @@ import {
   type Side,
 } from './layouts.ts';
 import { type MrzData, readMrzText } from './mrz.ts';
-import { dmyToIso, foldKey, normalizeName, normalizeSex, normalizeText, toIsoDate } from './normalize.ts';
+import {
+  dmyToIso,
+  foldKey,
+  normalizeName,
+  normalizeSex,
+  normalizeText,
+  restoreFamilyName,
+  toIsoDate,
+} from './normalize.ts';
 import { getOcr } from './ocr.ts';
 import { type CccdQrData, parseCccdQr } from './qr.ts';
 
@@ -139,7 +147,7 @@ export function parseFieldText(layout: FieldLayout, text: string, type: DocType)
       return normalizeSex(t);
     }
     case 'name': {
-      const n = normalizeName(t.replace(/[^\p{L}\s]/gu, ' '));
+      const n = restoreFamilyName(normalizeName(t.replace(/[^\p{L}\s]/gu, ' ')));
       return n.length >= 3 ? n : null;
     }
     default: {
