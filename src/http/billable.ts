@@ -3,7 +3,7 @@ import type { Db } from '../db/client.ts';
 import type { Clock } from '../lib/clock.ts';
 import { sha256Hex } from '../lib/hash.ts';
 import { newId } from '../lib/ids.ts';
-import { createUsageRecorder, recordUsage } from '../modules/metering/metering.ts';
+import { createUsageRecorder } from '../modules/metering/metering.ts';
 
 /**
  * Metering at the HTTP edge. A route declares `config: { billable: '<kind>' }`; every response of
@@ -40,19 +40,6 @@ export const CHECK_USAGE_KIND: Readonly<Record<string, string>> = {
   liveness: 'liveness',
   chip: 'chip_verify',
 };
-
-export interface UsageEventInput {
-  customerId: string;
-  apiKeyId?: string | null;
-  requestId: string;
-  kind: string;
-  at: Date;
-}
-
-/** Writes one usage event (idempotent on `requestId`); pass the transaction of the result it bills. */
-export function recordUsageEvent(db: Db, e: UsageEventInput): Promise<{ recorded: boolean }> {
-  return recordUsage(db, e);
-}
 
 /** Usage event id for a request: stable across retries with the same Idempotency-Key. */
 export function usageEventIdFor(customerId: string, idempotencyKey?: string): string {

@@ -3,7 +3,7 @@ import { extractFace, faceForDisplay } from '../../ekyc/chip/face.ts';
 import type { DocumentFields } from '../../ekyc/chip/verify.ts';
 import type { DocumentReadResult } from '../../ekyc/document/reader.ts';
 import { decodeImage } from '../../ekyc/image.ts';
-import { CHECK_USAGE_KIND, recordUsageEvent } from '../../http/billable.ts';
+import { CHECK_USAGE_KIND } from '../../http/billable.ts';
 import { AppError, defineErrors } from '../../http/errors.ts';
 import { inputError } from '../../http/input.ts';
 import { localDateOf } from '../../lib/calendar/dates.ts';
@@ -16,6 +16,7 @@ import { type Actor, recordAudit } from '../audit/audit.ts';
 import { inForceSql } from '../contracts/in-force.ts';
 import { type CheckName, type DecisionInput, decide, type Reason } from '../decisions/decide.ts';
 import { currentRules, rulesVersion } from '../decisions/decisions.repo.ts';
+import { recordUsage } from '../metering/metering.ts';
 import type { ConsentInput } from '../privacy/privacy.service.ts';
 import type { WebhookService } from '../webhooks/webhooks.service.ts';
 import type { AnalyzedFace, Engines, Frame } from './engines.ts';
@@ -1223,7 +1224,7 @@ export function createSessionService(deps: {
       if (rows.length === 0) return false;
       // One usage event per check run: the same as the single calls it replaces.
       for (const c of s.checks) {
-        await recordUsageEvent(tx, {
+        await recordUsage(tx, {
           customerId: s.customer_id,
           apiKeyId: s.api_key_id,
           requestId: `${id}.${c}.${s.submitted_at ? new Date(s.submitted_at).getTime() : 0}`,
