@@ -34,6 +34,18 @@ import {
 import { createSupportService, DESK_ROLES, type SupportService } from './support.service.ts';
 import { type Action, HOTLINES, type Priority, type Queue, type Status } from './workflow.ts';
 
+/** What the module's state-changing routes can answer (documented once, see `errorResponses`). */
+const REQUEST_WRITE_ERRORS = [
+  'ERR_NOT_FOUND',
+  'ERR_SUPPORT_NOT_FOUND',
+  'ERR_CONFLICT',
+  'ERR_SUPPORT_ATTACHMENT_LIMIT',
+  'ERR_SUPPORT_EMAIL_DUPLICATE',
+  'ERR_SUPPORT_LEAD_QUEUE',
+  'ERR_SUPPORT_REVIEW_NOT_OPEN',
+  'ERR_SUPPORT_TRANSITION',
+] as const;
+
 const STAFF_READERS = ['admin', 'operator', 'support_agent', 'unit_user', 'agent_user', 'am', 'kam'] as const;
 const ok = (schema: object) => ({ 200: schema });
 const one = { ...ok(requestSchema) };
@@ -313,16 +325,7 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
         },
         response: {
           ...one,
-          ...errorResponses(
-            'ERR_NOT_FOUND',
-            'ERR_SUPPORT_NOT_FOUND',
-            'ERR_CONFLICT',
-            'ERR_SUPPORT_ATTACHMENT_LIMIT',
-            'ERR_SUPPORT_EMAIL_DUPLICATE',
-            'ERR_SUPPORT_LEAD_QUEUE',
-            'ERR_SUPPORT_REVIEW_NOT_OPEN',
-            'ERR_SUPPORT_TRANSITION',
-          ),
+          ...errorResponses(...REQUEST_WRITE_ERRORS),
         },
       },
     },
@@ -366,16 +369,7 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
         },
         response: {
           ...one,
-          ...errorResponses(
-            'ERR_NOT_FOUND',
-            'ERR_SUPPORT_NOT_FOUND',
-            'ERR_CONFLICT',
-            'ERR_SUPPORT_ATTACHMENT_LIMIT',
-            'ERR_SUPPORT_EMAIL_DUPLICATE',
-            'ERR_SUPPORT_LEAD_QUEUE',
-            'ERR_SUPPORT_REVIEW_NOT_OPEN',
-            'ERR_SUPPORT_TRANSITION',
-          ),
+          ...errorResponses(...REQUEST_WRITE_ERRORS),
         },
       },
     },
@@ -399,16 +393,7 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
         },
         response: {
           ...one,
-          ...errorResponses(
-            'ERR_NOT_FOUND',
-            'ERR_SUPPORT_NOT_FOUND',
-            'ERR_CONFLICT',
-            'ERR_SUPPORT_ATTACHMENT_LIMIT',
-            'ERR_SUPPORT_EMAIL_DUPLICATE',
-            'ERR_SUPPORT_LEAD_QUEUE',
-            'ERR_SUPPORT_REVIEW_NOT_OPEN',
-            'ERR_SUPPORT_TRANSITION',
-          ),
+          ...errorResponses(...REQUEST_WRITE_ERRORS),
         },
       },
     },
@@ -661,16 +646,7 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
             type: 'object',
             properties: { user_id: { type: 'string' }, queues: { type: 'array', items: { type: 'string' } } },
           },
-          ...errorResponses(
-            'ERR_NOT_FOUND',
-            'ERR_SUPPORT_NOT_FOUND',
-            'ERR_CONFLICT',
-            'ERR_SUPPORT_ATTACHMENT_LIMIT',
-            'ERR_SUPPORT_EMAIL_DUPLICATE',
-            'ERR_SUPPORT_LEAD_QUEUE',
-            'ERR_SUPPORT_REVIEW_NOT_OPEN',
-            'ERR_SUPPORT_TRANSITION',
-          ),
+          ...errorResponses(...REQUEST_WRITE_ERRORS),
         },
       },
     },
