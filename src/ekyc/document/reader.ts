@@ -42,11 +42,19 @@ import { type CccdQrData, parseCccdQr } from './qr.ts';
 
 export type Source = 'qr' | 'mrz' | 'ocr';
 
+export type Box = [number, number, number, number];
+
 export interface FieldResult {
   value: string | null;
   confidence: number;
   sources: Source[];
   reason?: string;
+  /**
+   * Where the field is printed, in the uploaded image of `side` ([x, y, w, h], pixels of the image
+   * as displayed, EXIF orientation applied): the axis-aligned bounds of its layout box.
+   */
+  box?: Box;
+  side?: Side;
 }
 
 export interface Check {
@@ -65,8 +73,12 @@ export interface Quality {
   moire: number;
 }
 
+/** The card's corners in each uploaded image (same pixels as `FieldResult.box`), the card's own
+ * top-left first, clockwise. */
+export type CardCorners = Partial<Record<Side, [Point, Point, Point, Point]>>;
+
 export interface DocumentReadResult {
-  document: { type: DocType; sides: Side[] };
+  document: { type: DocType; sides: Side[]; corners: CardCorners };
   fields: Partial<Record<FieldName, FieldResult>>;
   checks: Check[];
   portrait: { box: [number, number, number, number] } | null;
@@ -89,7 +101,10 @@ interface SideAnalysis {
   ocr: Partial<Record<FieldName, OcrValue>>;
   quality: Quality;
   touchesEdge: boolean;
-  portrait: [number, number, number, number] | null;
+  portrait: Box | null;
+  /** Each printed field's box in the uploaded image. */
+  boxes: Partial<Record<FieldName, Box>>;
+  corners: [Point, Point, Point, Point];
 }
 
 /**
@@ -706,7 +721,7 @@ async function readSide(
   timings: Record<string, number>,
   now: Date,
 ): Promise<SideAnalysis> {
-  const { label, flat, outW, outH, cls, loc, corners } = s;
+  const { label, flat, outW, outH, cls, loc } = s;
   let mrz = cls.mrz;
   // The back of a 12-digit CCCD: an MRZ makes it the chip card's back.
   const mayHaveMrz = !mrz && (cls.type === 'passport' || (cls.side === 'back' && cls.type !== 'cmnd'));
@@ -726,39 +741,16 @@ async function readSide(
   const tq = performance.now();
   const quality = measureQuality(flat, layout, loc.coverage, loc.found);
   timings[`${label}_quality`] = performance.now() - tq;
-  let portrait: [number, number, number, number] | null = null;
-  if (layout.photo) {
-    const [px, py, pw, ph] = layout.photo;
-    const Hinv = homography(
-      [
-        [0, 0],
-        [outW - 1, 0],
-        [outW - 1, outH - 1],
-        [0, outH - 1],
-      ],
-      cls.flip ? [corners[2]!, corners[3]!, corners[0]!, corners[1]!] : corners,
-    );
-    const pts = [
-      [px, py],
-      [px + pw, py],
-      [px + pw, py + ph],
-      [px, py + ph],
-    ].map(([x, y]) => applyH(Hinv, x!, y!));
-    const xs = pts.map((p) => p[0]);
-    const ys = pts.map((p) => p[1]);
-    const x0 = Math.max(0, Math.floor(Math.min(...xs)));
-    const y0 = Math.max(0, Math.floor(Math.min(...ys)));
-    // In the uploaded image's pixels (EXIF orientation applied), undoing the working downscale.
-    const meta = await sharp(s.buf).metadata();
-    const [iw, ih] = s.imgSize;
-    const k = Math.max(meta.width ?? iw, meta.height ?? ih) / Math.max(iw, ih);
-    portrait = [
-      Math.round(x0 * k),
-      Math.round(y0 * k),
-      Math.round((Math.ceil(Math.max(...xs)) - x0) * k),
-      Math.round((Math.ceil(Math.max(...ys)) - y0) * k),
-    ];
-  }
+  const toImage = await imageMapper(s);
+  const portrait = layout.photo ? toImage.box(layout.photo) : null;
+  const boxes: Partial<Record<FieldName, Box>> = {};
+  for (const f of layout.fields) boxes[f.field] = toImage.box(f.box);
+  const cardCorners: [Point, Point, Point, Point] = [
+    toImage.point(0, 0),
+    toImage.point(outW - 1, 0),
+    toImage.point(outW - 1, outH - 1),
+    toImage.point(0, outH - 1),
+  ];
   return {
     type: cls.type,
     side: cls.side,
@@ -769,7 +761,50 @@ async function readSide(
     quality,
     touchesEdge: loc.touchesEdge,
     portrait,
+    boxes,
+    corners: cardCorners,
   };
+}
+
+/**
+ * Maps the upright flattened card's pixels back to the uploaded image's pixels, in the orientation
+ * a browser shows it (EXIF orientation applied): the inverse of the flattening homography (and of
+ * the 180° turn), then undoing the working downscale.
+ */
+async function imageMapper(
+  s: LocatedSide,
+): Promise<{ point(x: number, y: number): Point; box(b: Box): Box }> {
+  const { corners, outW, outH, cls } = s;
+  const H = homography(
+    [
+      [0, 0],
+      [outW - 1, 0],
+      [outW - 1, outH - 1],
+      [0, outH - 1],
+    ],
+    cls.flip ? [corners[2]!, corners[3]!, corners[0]!, corners[1]!] : corners,
+  );
+  const meta = await sharp(s.buf).metadata();
+  const swap = (meta.orientation ?? 1) >= 5;
+  const W = (swap ? meta.height : meta.width) ?? s.imgSize[0];
+  const Hgt = (swap ? meta.width : meta.height) ?? s.imgSize[1];
+  const k = W / s.imgSize[0];
+  // Pixel centres: decoded pixel i covers uploaded pixels [i·k, (i+1)·k).
+  const point = (x: number, y: number): Point => {
+    const [u, v] = applyH(H, x, y);
+    return [Math.round(((u + 0.5) * k - 0.5) * 10) / 10, Math.round(((v + 0.5) * k - 0.5) * 10) / 10];
+  };
+  const box = ([bx, by, bw, bh]: Box): Box => {
+    const pts = [point(bx, by), point(bx + bw, by), point(bx + bw, by + bh), point(bx, by + bh)];
+    const xs = pts.map((p) => p[0]);
+    const ys = pts.map((p) => p[1]);
+    const x0 = Math.max(0, Math.floor(Math.min(...xs)));
+    const y0 = Math.max(0, Math.floor(Math.min(...ys)));
+    const x1 = Math.min(W, Math.ceil(Math.max(...xs)));
+    const y1 = Math.min(Hgt, Math.ceil(Math.max(...ys)));
+    return [x0, y0, Math.max(0, x1 - x0), Math.max(0, y1 - y0)];
+  };
+  return { point, box };
 }
 
 const agree = (a: string, b: string, loose: boolean) => (loose ? foldKey(a) === foldKey(b) : a === b);
@@ -849,6 +884,11 @@ export async function readDocument(input: ReadInput): Promise<DocumentReadResult
     for (const s of sides) if (s.ocr[f]) return s.ocr[f];
     return undefined;
   };
+  // Where a field is printed: on the side its OCR reading came from, else the first side that prints it.
+  const whereOf = (f: FieldName): { box: Box; side: Side } | undefined => {
+    const s = sides.find((x) => x.ocr[f] && x.boxes[f]) ?? sides.find((x) => x.boxes[f]);
+    return s ? { box: s.boxes[f]!, side: s.side } : undefined;
+  };
   const printed = new Set<FieldName>();
   for (const s of [layoutOf(type === 'cccd' && back?.type === 'cccd_chip' ? 'cccd_chip' : type, 'front')]) {
     for (const f of s.fields) printed.add(f.field);
@@ -903,6 +943,7 @@ export async function readDocument(input: ReadInput): Promise<DocumentReadResult
         confidence: 0,
         sources: [],
         reason: absentSide ? 'printed on the side that was not sent' : 'unreadable',
+        ...whereOf(f),
       };
       continue;
     }
@@ -911,7 +952,7 @@ export async function readDocument(input: ReadInput): Promise<DocumentReadResult
     const confidence = sources.length >= 2 ? 0.99 : best.c;
     let value = best.v;
     if (f === 'place_of_residence' && qv) value = qv;
-    fields[f] = { value, confidence: Number(confidence.toFixed(3)), sources };
+    fields[f] = { value, confidence: Number(confidence.toFixed(3)), sources, ...whereOf(f) };
   }
   if (type === 'passport' && fields.nationality?.value) fields.nationality.value = 'VNM';
   // Checks.
@@ -1044,7 +1085,11 @@ export async function readDocument(input: ReadInput): Promise<DocumentReadResult
   timings.total = performance.now() - t0;
   for (const k of Object.keys(timings)) timings[k] = Math.round(timings[k]!);
   return {
-    document: { type, sides: sides.map((s) => s.side) },
+    document: {
+      type,
+      sides: sides.map((s) => s.side),
+      corners: Object.fromEntries(sides.map((s) => [s.side, s.corners])),
+    },
     fields,
     checks,
     portrait: front.portrait ? { box: front.portrait } : null,

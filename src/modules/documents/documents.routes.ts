@@ -13,7 +13,26 @@ const fieldSchema = {
     confidence: { type: 'number' },
     sources: { type: 'array', items: { type: 'string', enum: ['qr', 'mrz', 'ocr'] } },
     reason: { type: 'string' },
+    box: {
+      type: 'array',
+      items: { type: 'integer' },
+      minItems: 4,
+      maxItems: 4,
+      description:
+        'Where the field is printed: [x, y, w, h] in pixels of the uploaded `side` image as displayed (EXIF orientation applied)',
+    },
+    side: { type: 'string', enum: ['front', 'back'] },
   },
+} as const;
+
+const pointSchema = { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2 } as const;
+const cornersSchema = {
+  type: 'array',
+  items: pointSchema,
+  minItems: 4,
+  maxItems: 4,
+  description:
+    "The card's corners [x, y] in the uploaded image's pixels, the card's top-left first, clockwise",
 } as const;
 
 const resultSchema = {
@@ -24,6 +43,7 @@ const resultSchema = {
       properties: {
         type: { type: 'string', enum: ['cccd_chip', 'cccd', 'cmnd', 'can_cuoc', 'passport'] },
         sides: { type: 'array', items: { type: 'string', enum: ['front', 'back'] } },
+        corners: { type: 'object', properties: { front: cornersSchema, back: cornersSchema } },
       },
     },
     fields: { type: 'object', additionalProperties: fieldSchema },
@@ -58,13 +78,54 @@ const resultSchema = {
   },
   examples: [
     {
-      document: { type: 'cccd_chip', sides: ['front', 'back'] },
+      document: {
+        type: 'cccd_chip',
+        sides: ['front', 'back'],
+        corners: {
+          front: [
+            [212.4, 190.1],
+            [1187.9, 221.6],
+            [1170.3, 842.7],
+            [190.8, 808.2],
+          ],
+          back: [
+            [241, 176.5],
+            [1160.2, 160.9],
+            [1181.7, 774.4],
+            [226.3, 792],
+          ],
+        },
+      },
       fields: {
-        id_number: { value: '001099012345', confidence: 0.99, sources: ['qr', 'ocr'] },
-        full_name: { value: 'NGUYỄN VĂN AN', confidence: 0.98, sources: ['qr', 'ocr'] },
-        date_of_birth: { value: '1999-05-14', confidence: 0.99, sources: ['qr', 'ocr'] },
-        sex: { value: 'M', confidence: 0.97, sources: ['qr'] },
-        date_of_expiry: { value: '2039-05-14', confidence: 0.95, sources: ['ocr'] },
+        id_number: {
+          value: '001099012345',
+          confidence: 0.99,
+          sources: ['qr', 'ocr'],
+          box: [622, 382, 438, 55],
+          side: 'front',
+        },
+        full_name: {
+          value: 'NGUYỄN VĂN AN',
+          confidence: 0.98,
+          sources: ['qr', 'ocr'],
+          box: [497, 462, 683, 54],
+          side: 'front',
+        },
+        date_of_birth: {
+          value: '1999-05-14',
+          confidence: 0.99,
+          sources: ['qr', 'ocr'],
+          box: [773, 512, 249, 50],
+          side: 'front',
+        },
+        sex: { value: 'M', confidence: 0.97, sources: ['qr'], box: [662, 554, 111, 48], side: 'front' },
+        date_of_expiry: {
+          value: '2039-05-14',
+          confidence: 0.95,
+          sources: ['ocr'],
+          box: [224, 710, 237, 48],
+          side: 'front',
+        },
       },
       checks: [
         { code: 'ID_NUMBER_STRUCTURE', status: 'pass' },

@@ -99,6 +99,12 @@ describe('POST /v1/documents/read', () => {
     assert.deepEqual(body.fields.place_of_residence.sources, ['qr']);
     assert.equal(body.quality.corners_found, true);
     assert.ok(body.portrait.box[2] > 50);
+    // Field regions for the case view, in the uploaded images' pixels.
+    assert.equal(body.fields.id_number.side, 'front');
+    assert.equal(body.fields.id_number.box.length, 4);
+    assert.equal(body.fields.date_of_issue.side, 'back');
+    assert.equal(body.document.corners.front.length, 4);
+    assert.equal(body.document.corners.back.length, 4);
   });
 
   test('reads a Căn cước 2024 card whose QR is on the back, by OCR of the front', async () => {
