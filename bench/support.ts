@@ -46,6 +46,7 @@ export async function run(args: string[]) {
       role: 'support_agent',
       unitId: null,
       customerId: null,
+      mustChangePassword: false,
     });
     const time = async (f: () => Promise<unknown>, runs = 3) => {
       const ms: number[] = [];

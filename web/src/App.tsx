@@ -9,7 +9,7 @@ import { AuditPage } from './pages/Audit.tsx';
 import { CustomerDetailPage, CustomersPage } from './pages/Customers.tsx';
 import { ErrorsPage } from './pages/Errors.tsx';
 import { HomePage } from './pages/Home.tsx';
-import { LoginPage } from './pages/Login.tsx';
+import { LoginPage, PasswordChangePage } from './pages/Login.tsx';
 import { RulesPage } from './pages/Rules.tsx';
 import { SessionCasePage } from './pages/SessionCase.tsx';
 import { StatementsPage } from './pages/Statements.tsx';
@@ -55,6 +55,8 @@ export function App() {
     queueMicrotask(() => navigate('/app', { replace: true }));
     return <Loading />;
   }
+  // The server refuses everything else until then, so there is nothing else to show.
+  if (user.must_change_password) return <PasswordChangePage />;
   return <Shell path={path} />;
 }
 

@@ -153,6 +153,8 @@ export interface User {
   role: Role;
   unit_id: string | null;
   customer_id: string | null;
+  /** Logged in with a handed-over temporary password: the API refuses everything until it is changed. */
+  must_change_password: boolean;
 }
 
 export interface Customer {

@@ -7,6 +7,8 @@ interface Session {
   checking: boolean;
   login(email: string, password: string): Promise<User>;
   logout(): Promise<void>;
+  /** Replaces the password (required first after a temporary one); the user can then use the portal. */
+  changePassword(current: string, next: string): Promise<User>;
 }
 
 const SessionContext = createContext<Session | null>(null);
@@ -45,7 +47,19 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     }
   }, []);
 
-  const value = useMemo(() => ({ user, checking, login, logout }), [user, checking, login, logout]);
+  const changePassword = useCallback(async (current: string, next: string) => {
+    const changed = await api.post<User>('/api/auth/password', {
+      current_password: current,
+      new_password: next,
+    });
+    setUser(changed);
+    return changed;
+  }, []);
+
+  const value = useMemo(
+    () => ({ user, checking, login, logout, changePassword }),
+    [user, checking, login, logout, changePassword],
+  );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 

@@ -12,6 +12,11 @@ const userSchema = {
     role: { type: 'string' },
     unit_id: { type: ['string', 'null'] },
     customer_id: { type: ['string', 'null'] },
+    must_change_password: {
+      type: 'boolean',
+      description:
+        'true: every other /api call answers ERR_PASSWORD_CHANGE_REQUIRED until POST /api/auth/password',
+    },
   },
 } as const;
 
@@ -22,6 +27,7 @@ const present = (u: ReturnType<typeof currentUser>) => ({
   role: u.role,
   unit_id: u.unitId,
   customer_id: u.customerId,
+  must_change_password: u.mustChangePassword,
 });
 
 export async function authRoutes(app: FastifyInstance, ctx: AppContext) {
@@ -81,7 +87,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext) {
   app.post(
     '/api/auth/logout',
     {
-      preHandler: ctx.guards.user(),
+      preHandler: ctx.guards.session,
       schema: {
         tags: ['auth'],
         summary: 'End the session',
@@ -99,7 +105,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext) {
   app.get(
     '/api/auth/me',
     {
-      preHandler: ctx.guards.user(),
+      preHandler: ctx.guards.session,
       schema: {
         tags: ['auth'],
         summary: 'The logged-in user',
@@ -107,5 +113,42 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext) {
       },
     },
     async (req) => present(currentUser(req)),
+  );
+
+  app.post<{ Body: { current_password: string; new_password: string } }>(
+    '/api/auth/password',
+    {
+      preHandler: ctx.guards.session,
+      schema: {
+        tags: ['auth'],
+        summary:
+          'Change your password (required first after logging in with a temporary one); your other sessions end',
+        body: {
+          type: 'object',
+          properties: {
+            current_password: { type: 'string', minLength: 1, maxLength: 256 },
+            new_password: { type: 'string', minLength: 1, maxLength: 256 },
+          },
+          required: ['current_password', 'new_password'],
+          additionalProperties: false,
+        },
+        response: {
+          200: userSchema,
+          ...errorResponses('ERR_CURRENT_PASSWORD_WRONG', 'ERR_PASSWORD_WEAK', 'ERR_TOO_MANY_ATTEMPTS'),
+        },
+      },
+    },
+    async (req) => {
+      const user = currentUser(req);
+      await ctx.auth.changePassword({
+        token: req.cookies[SESSION_COOKIE] ?? '',
+        user,
+        currentPassword: req.body.current_password,
+        newPassword: req.body.new_password,
+        ip: req.ip,
+        requestId: req.id,
+      });
+      return present({ ...user, mustChangePassword: false });
+    },
   );
 }

@@ -1,13 +1,36 @@
 import type { Config } from '../../config.ts';
 import type { Db } from '../../db/client.ts';
-import { httpError } from '../../http/errors.ts';
+import { defineErrors, httpError } from '../../http/errors.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { sha256Hex } from '../../lib/hash.ts';
 import { randomToken } from '../../lib/ids.ts';
 import { recordAudit } from '../audit/audit.ts';
-import { DUMMY_HASH, verifyPassword } from './passwords.ts';
+import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords.ts';
 import type { SessionUser } from './roles.ts';
 import * as users from './users.repo.ts';
+
+export const passwordError = defineErrors({
+  ERR_PASSWORD_CHANGE_REQUIRED: {
+    status: 403,
+    title: 'Change the temporary password first (POST /api/auth/password)',
+  },
+  ERR_CURRENT_PASSWORD_WRONG: { status: 400, title: 'The current password is wrong' },
+  ERR_PASSWORD_WEAK: {
+    status: 400,
+    title:
+      'The new password needs at least 10 characters with letters and digits, and must differ from the current one and the email',
+  },
+});
+
+/** Why `password` is refused as a new password, or null when it is acceptable. */
+export function weakPasswordReason(password: string, email: string, current: string): string | null {
+  if (password.length < 10) return 'at least 10 characters';
+  if (!/\p{L}/u.test(password) || !/\d/.test(password)) return 'letters and digits';
+  if (password === current) return 'not the current password';
+  const local = email.split('@')[0]!.toLowerCase();
+  if (local.length >= 4 && password.toLowerCase().includes(local)) return 'not containing the email';
+  return null;
+}
 
 export interface LoginResult {
   token: string;
@@ -86,6 +109,45 @@ export function createAuthService(deps: {
     async sessionFromToken(token: string): Promise<{ user: SessionUser; csrfToken: string } | undefined> {
       const row = await users.findLiveSession(db, sha256Hex(token), clock.now());
       return row ? { user: users.toSessionUser(row), csrfToken: row.csrf_token } : undefined;
+    },
+
+    /**
+     * The owner replaces their password (a handed-over temporary one, or any time). A wrong current
+     * password counts as a failed login, so this is no way around the login throttle. Other sessions end.
+     */
+    async changePassword(input: {
+      token: string;
+      user: SessionUser;
+      currentPassword: string;
+      newPassword: string;
+      ip: string;
+      requestId: string;
+    }): Promise<void> {
+      const now = clock.now();
+      const { email, id } = input.user;
+      await assertNotThrottled(email, input.ip, now);
+      const row = await users.findUserByEmail(db, email);
+      if (!row || !(await verifyPassword(row.password_hash, input.currentPassword))) {
+        const windowStart = new Date(now.getTime() - windowMs);
+        for (const { key } of limits(email, input.ip)) await users.addLoginFailure(db, key, now, windowStart);
+        throw passwordError('ERR_CURRENT_PASSWORD_WRONG');
+      }
+      const weak = weakPasswordReason(input.newPassword, email, input.currentPassword);
+      if (weak) throw passwordError('ERR_PASSWORD_WEAK', `The new password needs: ${weak}`);
+      const passwordHash = await hashPassword(input.newPassword);
+      await db.transaction(async (tx) => {
+        await users.replacePassword(tx, id, passwordHash, sha256Hex(input.token));
+        await recordAudit(
+          tx,
+          { type: 'user', id, ip: input.ip, requestId: input.requestId },
+          {
+            action: 'auth.password_change',
+            entityType: 'user',
+            entityId: id,
+            details: { was_temporary: input.user.mustChangePassword },
+          },
+        );
+      });
     },
 
     async logout(token: string): Promise<void> {

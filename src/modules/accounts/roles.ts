@@ -20,4 +20,6 @@ export interface SessionUser {
   role: Role;
   unitId: string | null;
   customerId: string | null;
+  /** Logged in with a password someone else handed over: only changing it is allowed. */
+  mustChangePassword: boolean;
 }

@@ -56,7 +56,8 @@ export async function insertUser(
   u: { id: string; email: string; fullName: string; passwordHash: string; role: Role; unitId: string | null },
 ): Promise<UserListRow> {
   const [row] = await db.query<UserListRow>(
-    `INSERT INTO users (id, email, full_name, password_hash, role, unit_id) VALUES ($1, $2, $3, $4, $5, $6)
+    `INSERT INTO users (id, email, full_name, password_hash, role, unit_id, must_change_password)
+     VALUES ($1, $2, $3, $4, $5, $6, true)
      RETURNING ${COLS}`,
     [u.id, u.email, u.fullName, u.passwordHash, u.role, u.unitId],
   );

@@ -10,6 +10,7 @@ export interface UserRow {
   unit_id: string | null;
   customer_id: string | null;
   active: boolean;
+  must_change_password: boolean;
 }
 
 export function toSessionUser(row: UserRow): SessionUser {
@@ -20,6 +21,7 @@ export function toSessionUser(row: UserRow): SessionUser {
     role: row.role,
     unitId: row.unit_id,
     customerId: row.customer_id,
+    mustChangePassword: row.must_change_password,
   };
 }
 
@@ -87,4 +89,21 @@ export async function addLoginFailure(db: Db, key: string, now: Date, windowStar
 
 export async function clearLoginFailures(db: Db, key: string): Promise<void> {
   await db.query('DELETE FROM login_failures WHERE key = $1', [key]);
+}
+
+/** Sets a new password chosen by its owner and ends the user's other sessions. */
+export async function replacePassword(
+  db: Db,
+  userId: string,
+  passwordHash: string,
+  keepSessionHash: string,
+): Promise<void> {
+  await db.query('UPDATE users SET password_hash = $2, must_change_password = false WHERE id = $1', [
+    userId,
+    passwordHash,
+  ]);
+  await db.query('DELETE FROM user_sessions WHERE user_id = $1 AND token_hash <> $2', [
+    userId,
+    keepSessionHash,
+  ]);
 }

@@ -122,7 +122,9 @@ onBothEngines(
         [user.id],
       );
       await admin.request({ method: 'PATCH', url: `/api/users/${user.id}`, payload: { active: true } });
-      await t.login('new.user@ekyc.local', temporary_password);
+      const reenabled = await t.login('new.user@ekyc.local', temporary_password);
+      const forced = await reenabled.request({ method: 'GET', url: '/api/users' });
+      assert.equal(forced.json().code, 'ERR_PASSWORD_CHANGE_REQUIRED');
 
       // An admin cannot disable or demote themselves, nor can the last admin go.
       for (const payload of [{ active: false }, { role: 'operator' }]) {
@@ -137,7 +139,15 @@ onBothEngines(
         payload: { role: 'admin' },
       });
       assert.equal(second.statusCode, 200);
-      const secondAdmin = await t.login('new.user@ekyc.local', temporary_password);
+      // The handed-over password must be replaced before the new admin can do anything.
+      const firstLogin = await t.login('new.user@ekyc.local', temporary_password);
+      const changed = await firstLogin.request({
+        method: 'POST',
+        url: '/api/auth/password',
+        payload: { current_password: temporary_password, new_password: 'Second-admin-2026' },
+      });
+      assert.equal(changed.statusCode, 200, changed.body);
+      const secondAdmin = await t.login('new.user@ekyc.local', 'Second-admin-2026');
       const off = await secondAdmin.request({
         method: 'PATCH',
         url: '/api/users/usr_admin',

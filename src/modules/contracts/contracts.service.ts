@@ -402,7 +402,8 @@ export function createContractService(deps: ContractDeps) {
           if (!existing) {
             adminUserId = newId('usr');
             await tx.query(
-              `INSERT INTO users (id, email, full_name, password_hash, role, customer_id) VALUES ($1, $2, $3, $4, 'customer_admin', $5)`,
+              `INSERT INTO users (id, email, full_name, password_hash, role, customer_id, must_change_password)
+               VALUES ($1, $2, $3, $4, 'customer_admin', $5, true)`,
               [
                 adminUserId,
                 adminEmail,
