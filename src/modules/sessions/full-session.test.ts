@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import sharp from 'sharp';
 import { createTestApp, type TestApp } from '../../../test/app.ts';
 import {
   dmy,
@@ -137,6 +138,38 @@ describe('a full verification session (document front+back, selfie, liveness)', 
     assert.ok(s.scores.face.similarity >= 0.5);
     assert.equal(s.scores.liveness.live, true);
     assert.ok(s.scores.liveness.selfie_similarity >= 0.5, 'the live face is the selfie face');
+
+    // The case view outlines the fields where the reader found them: boxes kept with the stored
+    // result, in the stored image's pixels, inside the card the reader found on that side.
+    const reviewer = await t.login('admin@demobank.vn');
+    const view = (await reviewer.request({ method: 'GET', url: `/api/verification-sessions/${id}` })).json();
+    const sizes = { front: await sharp(front).metadata(), back: await sharp(back).metadata() };
+    const { fields, corners } = view.regions as {
+      fields: Record<string, { side: 'front' | 'back'; box: number[] }>;
+      corners: Record<'front' | 'back', number[][]>;
+    };
+    assert.equal(fields.id_number?.side, 'front');
+    assert.equal(fields.full_name?.side, 'front');
+    assert.ok(
+      Object.values(fields).some((f) => f.side === 'back'),
+      'back-side fields are outlined too',
+    );
+    for (const [name, { side, box }] of Object.entries(fields)) {
+      const [x, y, w, h] = box as [number, number, number, number];
+      const xs = corners[side].map((p) => p[0]!);
+      const ys = corners[side].map((p) => p[1]!);
+      const slack = 10;
+      assert.ok(w > 0 && h > 0 && x >= 0 && y >= 0, name);
+      assert.ok(x + w <= sizes[side].width! && y + h <= sizes[side].height!, `${name} inside the image`);
+      assert.ok(x >= Math.min(...xs) - slack && x + w <= Math.max(...xs) + slack, `${name} inside the card`);
+      assert.ok(y >= Math.min(...ys) - slack && y + h <= Math.max(...ys) + slack, `${name} inside the card`);
+    }
+    // The liveness strip: the challenge's actions with whether and when each was seen.
+    assert.deepEqual(
+      view.scores.liveness.actions.map((a: { action: string; done: boolean }) => [a.action, a.done]),
+      actions.map((a) => [a, true]),
+    );
+    assert.ok(view.images.some((i: { kind: string }) => i.kind === 'liveness_frame'));
     const after = await Promise.all(kinds.map(usage));
     assert.deepEqual(
       after.map((n, i) => n - before[i]!),

@@ -1062,6 +1062,32 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
             properties: {
               ...sessionViewSchema.properties,
               customer_id: { type: 'string' },
+              regions: {
+                type: ['object', 'null'],
+                description:
+                  "Where the document reader found each field, the card's corners and the portrait, in pixels of the stored image of that side as displayed (EXIF orientation applied); null when no document was read",
+                properties: {
+                  fields: {
+                    type: 'object',
+                    additionalProperties: {
+                      type: 'object',
+                      properties: {
+                        side: { type: 'string', enum: ['front', 'back'] },
+                        box: { type: 'array', items: { type: 'integer' }, description: '[x, y, w, h]' },
+                      },
+                    },
+                  },
+                  corners: {
+                    type: 'object',
+                    description: "Per side: four [x, y] points, the card's own top-left first, clockwise",
+                    additionalProperties: {
+                      type: 'array',
+                      items: { type: 'array', items: { type: 'number' } },
+                    },
+                  },
+                  portrait: { type: ['array', 'null'], items: { type: 'integer' } },
+                },
+              },
               images: {
                 type: 'array',
                 items: {

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/client.ts';
 import { extractFace, faceForDisplay } from '../../ekyc/chip/face.ts';
 import type { DocumentFields } from '../../ekyc/chip/verify.ts';
-import type { DocumentReadResult } from '../../ekyc/document/reader.ts';
+import type { Box, CardCorners, DocumentReadResult } from '../../ekyc/document/reader.ts';
 import { decodeImage } from '../../ekyc/image.ts';
 import { CHECK_USAGE_KIND } from '../../http/billable.ts';
 import { AppError, defineErrors } from '../../http/errors.ts';
@@ -129,6 +129,23 @@ export interface SessionResult {
   extracted: Record<string, unknown>;
   evidence: Array<{ field: string; source: string }>;
   errors: Record<string, string>;
+  /** Where the reader found each field on the stored card images (absent before field boxes existed). */
+  regions?: DocumentRegions;
+}
+
+/** Pixels of the uploaded image of each side as a browser displays it (EXIF orientation applied). */
+export interface DocumentRegions {
+  fields: Record<string, { side: 'front' | 'back'; box: Box }>;
+  corners: CardCorners;
+  portrait: Box | null;
+}
+
+function regionsOf(doc: DocumentReadResult): DocumentRegions {
+  const fields: DocumentRegions['fields'] = {};
+  for (const [name, f] of Object.entries(doc.fields)) {
+    if (f?.box && f.side) fields[name] = { side: f.side, box: f.box };
+  }
+  return { fields, corners: doc.document.corners, portrait: doc.portrait?.box ?? null };
 }
 
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
@@ -803,6 +820,7 @@ export function createSessionService(deps: {
       return {
         ...v,
         customer_id: s.customer_id,
+        regions: (await readResult(s))?.regions ?? null,
         images: images.map((kind) => ({ kind, url: `/api/verification-sessions/${s.id}/images/${kind}` })),
         thresholds: rules
           ? {
@@ -1041,6 +1059,7 @@ export function createSessionService(deps: {
           quality_issues: qualityIssues,
           checks: doc.checks.map((c) => ({ code: c.code, status: c.status })),
         };
+        result.regions = regionsOf(doc);
         result.scores.document = {
           type: doc.document.type,
           sides: doc.document.sides,

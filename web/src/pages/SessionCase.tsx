@@ -6,6 +6,8 @@ import { ErrorBox, Field, Loading, useAction, useAsync } from '../ui.tsx';
 import { StatusBadge } from './ListPage.tsx';
 
 type ImageKind = 'document_front' | 'document_back' | 'selfie' | 'chip_face' | 'liveness_frame';
+type Side = 'front' | 'back';
+type Box = [number, number, number, number];
 type Outcome = 'approve' | 'review' | 'decline';
 
 interface Check {
@@ -30,7 +32,13 @@ interface Case {
   } | null;
   scores: {
     face?: { similarity: number; threshold: number; reference: string; probe: string };
-    liveness?: { live: boolean; score: number; checks?: Check[]; error?: string | null };
+    liveness?: {
+      live: boolean;
+      score: number;
+      checks?: Check[];
+      actions?: Array<{ action: string; done: boolean; at_ms: number | null }>;
+      error?: string | null;
+    };
     document?: { type?: string; checks?: Check[] };
     chip?: { checks?: Check[] };
     duplicate_face?: { matches: number; best_similarity: number };
@@ -40,6 +48,8 @@ interface Case {
   review: { decision: string; note: string | null; by: string | null; at: string } | null;
   erased: boolean;
   images: Array<{ kind: ImageKind; url: string }>;
+  /** Where the reader found each field, in pixels of the stored image of its side. */
+  regions: { fields: Record<string, { side: Side; box: Box }> } | null;
   thresholds: {
     face: { decline_below: number; review_below: number };
     liveness: { decline_below: number; review_below: number };
@@ -52,6 +62,13 @@ const resultOf = (c: Check) =>
   c.status ?? (c.passed === undefined ? 'not_applicable' : c.passed ? 'pass' : 'fail');
 const BADGE: Record<string, string> = { pass: 'badge-ok', fail: 'badge-bad', warn: 'badge-warn' };
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+const SIDE_OF: Partial<Record<ImageKind, Side>> = { document_front: 'front', document_back: 'back' };
+
+/** The field under the reviewer's pointer or focus, on the image and in the table alike. */
+interface Highlight {
+  active: string | null;
+  setActive(field: string | null): void;
+}
 
 /** The reviewer's case: images side by side, fields by source, checks, scores against thresholds, decision. */
 export function SessionCasePage({ id }: { id: string }) {
@@ -74,11 +91,16 @@ export function SessionCasePage({ id }: { id: string }) {
 
 function CaseView({ c, onDecided }: { c: Case; onDecided: () => void }) {
   const { t, fmtDate } = useI18n();
+  const [active, setActive] = useState<string | null>(null);
+  const hl: Highlight = { active, setActive };
+  const figure = (i: { kind: ImageKind; url: string }) => (
+    <CaseImage key={i.kind} image={i} regions={c.regions} hl={hl} />
+  );
   const img = (k: ImageKind) => c.images.find((i) => i.kind === k);
   // The face pair the match was made on: the chip's signed portrait when there is one, else the card.
   const reference = img('chip_face') ?? img('document_front');
   const probe = img('selfie') ?? img('liveness_frame');
-  const others = c.images.filter((i) => i !== reference && i !== probe);
+  const others = c.images.filter((i) => i !== reference && i !== probe && i.kind !== 'liveness_frame');
   const face = c.scores.face;
   return (
     <>
@@ -107,8 +129,8 @@ function CaseView({ c, onDecided }: { c: Case; onDecided: () => void }) {
         <section className="card" aria-labelledby="case-faces">
           <h2 id="case-faces">{t('case.faces')}</h2>
           <div className="case-pair">
-            {reference ? <CaseImage image={reference} /> : null}
-            {probe ? <CaseImage image={probe} /> : null}
+            {reference ? figure(reference) : null}
+            {probe ? figure(probe) : null}
           </div>
           {face ? (
             <p>
@@ -121,11 +143,7 @@ function CaseView({ c, onDecided }: { c: Case; onDecided: () => void }) {
       {others.length > 0 ? (
         <section className="card" aria-labelledby="case-images">
           <h2 id="case-images">{t('case.images')}</h2>
-          <div className="case-pair">
-            {others.map((i) => (
-              <CaseImage key={i.kind} image={i} />
-            ))}
-          </div>
+          <div className="case-pair">{others.map(figure)}</div>
         </section>
       ) : null}
 
@@ -147,9 +165,10 @@ function CaseView({ c, onDecided }: { c: Case; onDecided: () => void }) {
         )}
       </section>
 
+      <Liveness c={c} frame={img('liveness_frame')} />
       <Scores c={c} />
       <Checks c={c} />
-      <Fields c={c} />
+      <Fields c={c} hl={hl} />
       {c.status === 'review' ? <Decide id={c.id} onDone={onDecided} /> : null}
       {c.review ? (
         <section className="card" aria-labelledby="case-review">
@@ -170,14 +189,122 @@ function CaseView({ c, onDecided }: { c: Case; onDecided: () => void }) {
   );
 }
 
-function CaseImage({ image }: { image: { kind: ImageKind; url: string } }) {
+function CaseImage({
+  image,
+  regions,
+  hl,
+}: {
+  image: { kind: ImageKind; url: string };
+  regions: Case['regions'];
+  hl: Highlight;
+}) {
   const { t } = useI18n();
   const label = t(`case.image.${image.kind}` as MsgKey);
+  // The boxes are in the image's own pixels: the overlay's viewBox is its natural size, so they
+  // scale with however large the image is shown.
+  const [size, setSize] = useState<{ w: number; h: number } | null>(null);
+  const side = SIDE_OF[image.kind];
+  const boxes = side && regions ? Object.entries(regions.fields).filter(([, r]) => r.side === side) : [];
   return (
     <figure className="case-figure">
-      <img src={image.url} alt={label} data-kind={image.kind} />
+      <span className="case-overlay">
+        <img
+          src={image.url}
+          alt={label}
+          data-kind={image.kind}
+          onLoad={(e) => setSize({ w: e.currentTarget.naturalWidth, h: e.currentTarget.naturalHeight })}
+        />
+        {size && boxes.length > 0 ? (
+          <svg
+            viewBox={`0 0 ${size.w} ${size.h}`}
+            preserveAspectRatio="none"
+            aria-labelledby={`regions-${side}-title`}
+            data-testid={`regions-${side}`}
+          >
+            <title id={`regions-${side}-title`}>{t('case.regions', { image: label })}</title>
+            {boxes.map(([field, { box }]) => {
+              const [x, y, w, h] = box;
+              const font = Math.max(12, size.w / 60);
+              return (
+                // biome-ignore lint/a11y/useSemanticElements: an SVG shape has no semantic element to use
+                <g
+                  key={field}
+                  role="button"
+                  tabIndex={0}
+                  aria-label={field}
+                  aria-pressed={hl.active === field}
+                  data-field={field}
+                  className={hl.active === field ? 'region active' : 'region'}
+                  onMouseEnter={() => hl.setActive(field)}
+                  onMouseLeave={() => hl.setActive(null)}
+                  onFocus={() => hl.setActive(field)}
+                  onBlur={() => hl.setActive(null)}
+                >
+                  <rect x={x} y={y} width={w} height={h} strokeWidth={size.w / 400} />
+                  <text x={x} y={Math.max(font, y - font / 4)} fontSize={font}>
+                    {field}
+                  </text>
+                </g>
+              );
+            })}
+          </svg>
+        ) : null}
+      </span>
       <figcaption>{label}</figcaption>
     </figure>
+  );
+}
+
+/** The liveness key frame beside the challenge's actions in order (seen or not, when) and its checks. */
+function Liveness({ c, frame }: { c: Case; frame: { kind: ImageKind; url: string } | undefined }) {
+  const { t } = useI18n();
+  const live = c.scores.liveness;
+  if (!live && !frame) return null;
+  const checks = live?.checks ?? [];
+  return (
+    <section className="card" aria-labelledby="case-liveness">
+      <h2 id="case-liveness">{t('case.liveness')}</h2>
+      <ol className="liveness-strip">
+        {frame ? (
+          <li className="liveness-step">
+            <img src={frame.url} alt={t('case.image.liveness_frame')} data-kind={frame.kind} />
+            <span>{t('case.image.liveness_frame')}</span>
+          </li>
+        ) : null}
+        {(live?.actions ?? []).map((a, i) => (
+          <li key={a.action} className="liveness-step" data-action={a.action}>
+            <span className="liveness-step-n">{i + 1}</span>
+            <strong>{t(`case.action.${a.action}` as MsgKey)}</strong>
+            <span className={`badge ${a.done ? 'badge-ok' : 'badge-bad'}`}>
+              {t(a.done ? 'case.action.done' : 'case.action.missed')}
+            </span>
+            {a.at_ms === null ? null : (
+              <span className="muted small">{t('case.action.at', { s: (a.at_ms / 1000).toFixed(1) })}</span>
+            )}
+          </li>
+        ))}
+      </ol>
+      {live?.error ? (
+        <p>
+          <code>{live.error}</code>
+        </p>
+      ) : null}
+      {checks.length > 0 ? (
+        <ul className="liveness-checks">
+          {checks.map((x) => {
+            const r = resultOf(x);
+            return (
+              <li key={x.code ?? x.name}>
+                <span className={`badge ${BADGE[r] ?? 'badge-muted'}`}>
+                  {t(`case.result.${r}` as MsgKey)}
+                </span>{' '}
+                <code>{x.code ?? x.name}</code>
+              </li>
+            );
+          })}
+        </ul>
+      ) : null}
+    </section>
   );
 }
 
@@ -294,10 +421,12 @@ function Checks({ c }: { c: Case }) {
   );
 }
 
-function Fields({ c }: { c: Case }) {
+function Fields({ c, hl }: { c: Case; hl: Highlight }) {
   const { t } = useI18n();
-  const fields = Object.entries(c.extracted);
-  if (fields.length === 0) return null;
+  const regions = c.regions?.fields ?? {};
+  // Fields the reader located but could not read still have a place on the card to look at.
+  const names = [...new Set([...Object.keys(c.extracted), ...Object.keys(regions)])];
+  if (names.length === 0) return null;
   const source = (f: string) => c.evidence.find((e) => e.field === f)?.source ?? '—';
   return (
     <section className="card" aria-labelledby="case-fields">
@@ -309,18 +438,45 @@ function Fields({ c }: { c: Case }) {
               <th scope="col">{t('case.field')}</th>
               <th scope="col">{t('case.value')}</th>
               <th scope="col">{t('case.source')}</th>
+              <th scope="col">{t('case.where')}</th>
             </tr>
           </thead>
           <tbody>
-            {fields.map(([k, v]) => (
-              <tr key={k}>
-                <td>{k}</td>
-                <td>{typeof v === 'string' ? v : JSON.stringify(v)}</td>
-                <td>
-                  <code>{source(k)}</code>
-                </td>
-              </tr>
-            ))}
+            {names.map((k) => {
+              const v = c.extracted[k];
+              const r = regions[k];
+              return (
+                <tr
+                  key={k}
+                  data-field={k}
+                  className={hl.active === k ? 'row-active' : undefined}
+                  onMouseEnter={r ? () => hl.setActive(k) : undefined}
+                  onMouseLeave={r ? () => hl.setActive(null) : undefined}
+                >
+                  <td>{k}</td>
+                  <td>{v === undefined ? '—' : typeof v === 'string' ? v : JSON.stringify(v)}</td>
+                  <td>
+                    <code>{source(k)}</code>
+                  </td>
+                  <td>
+                    {r ? (
+                      <button
+                        type="button"
+                        className="btn btn-small"
+                        aria-pressed={hl.active === k}
+                        onFocus={() => hl.setActive(k)}
+                        onBlur={() => hl.setActive(null)}
+                        onClick={() => hl.setActive(hl.active === k ? null : k)}
+                      >
+                        {t(r.side === 'front' ? 'case.where.front' : 'case.where.back')}
+                      </button>
+                    ) : (
+                      '—'
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       </div>
