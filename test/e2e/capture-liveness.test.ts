@@ -51,7 +51,10 @@ describe('hosted capture flow: liveness challenge in Chromium', () => {
   let camera: Awaited<ReturnType<typeof startWithFakeCamera>>;
 
   before(async () => {
-    camera = await startWithFakeCamera(await faceScene(sharedFile('faces/faceapi_bbt/amy/amy1.png')));
+    camera = await startWithFakeCamera(
+      'liveness',
+      await faceScene(sharedFile('faces/faceapi_bbt/amy/amy1.png')),
+    );
     ({ server, browser } = camera);
     page = await browser.newPage();
     await page.addInitScript(RECORD_FORMS);
@@ -62,7 +65,7 @@ describe('hosted capture flow: liveness challenge in Chromium', () => {
   });
 
   test('selfie → liveness actions with instructions and a progress ring → frames at ≥ 5 fps → submitted', async () => {
-    const key = server.seed.demoApiKey;
+    const key = server.tenant.apiKey;
     assert.ok(key, 'the seed issues a demo API key');
     const res = await fetch(`${server.url}/v1/sessions`, {
       method: 'POST',

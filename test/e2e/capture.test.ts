@@ -35,6 +35,7 @@ describe('hosted capture flow in Chromium with a fake camera', () => {
 
   before(async () => {
     camera = await startWithFakeCamera(
+      'capture',
       await syntheticCardScene(sharedFile('faces/faceapi_bbt/amy/amy1.png')),
     );
     ({ server, browser } = camera);
@@ -46,7 +47,7 @@ describe('hosted capture flow in Chromium with a fake camera', () => {
   });
 
   async function openSession(checks: string[]): Promise<{ id: string; captureUrl: string } | null> {
-    const key = server.seed.demoApiKey;
+    const key = server.tenant.apiKey;
     assert.ok(key, 'the seed issues a demo API key');
     const res = await fetch(`${server.url}/v1/sessions`, {
       method: 'POST',
@@ -128,7 +129,7 @@ describe('hosted capture flow in Chromium with a fake camera', () => {
       () => false,
     );
     const api = await fetch(`${server.url}/v1/sessions/${session.id}`, {
-      headers: { authorization: `Bearer ${server.seed.demoApiKey}` },
+      headers: { authorization: `Bearer ${server.tenant.apiKey}` },
     });
     const apiStatus = ((await api.json()) as { status: string }).status;
     if (finished) {

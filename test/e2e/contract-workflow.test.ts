@@ -34,7 +34,7 @@ describe('contract workflow in Chromium: declare → provision → account detai
   let page: Page;
 
   before(async () => {
-    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+    [server, browser] = await Promise.all([startServer('contracts'), launchBrowser()]);
     page = await browser.newPage();
   });
   after(async () => {
@@ -159,14 +159,14 @@ describe('contract workflow in Chromium: declare → provision → account detai
     );
   });
 
-  test('the unit renews the demo contract, the operator activates it; then the unit cancels and the operator confirms', async () => {
+  test("the unit renews a bank's active contract, the operator activates it; then the unit cancels and the operator confirms", async () => {
     browser.errors.length = 0;
     const today = new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Ho_Chi_Minh' });
 
-    // 1. The CTKV declares the renewal of the demo bank's active contract.
+    // 1. The CTKV declares the renewal of this file's bank's active contract.
     await loginAs(page, server.url, 'ctkv1@ekyc.local');
     await page.goto(`${server.url}/app/contracts`);
-    await page.getByRole('button', { name: 'Gia hạn ctr_demobank' }).click();
+    await page.getByRole('button', { name: `Gia hạn ${server.tenant.contractId}` }).click();
     const renew = page.getByRole('dialog');
     await renew.getByLabel('Thời hạn (tháng)').fill('24');
     assert.deepEqual(await a11yProblems(page), [], 'renewal form accessibility');
@@ -178,10 +178,10 @@ describe('contract workflow in Chromium: declare → provision → account detai
     const res = await declared;
     assert.equal(res.status(), 201, await res.text());
     const renewal = (await res.json()) as { id: string; renewal_of: string; term_months: number };
-    assert.equal(renewal.renewal_of, 'ctr_demobank');
+    assert.equal(renewal.renewal_of, server.tenant.contractId);
     assert.equal(renewal.term_months, 24);
     await page.getByRole('dialog').waitFor({ state: 'detached' });
-    await page.getByText('Gia hạn của ctr_demobank').waitFor();
+    await page.getByText(`Gia hạn của ${server.tenant.contractId}`).waitFor();
     assert.equal(await contractStatus(renewal.id), 'declared');
 
     // 2. The operator activates it from the task queue.
@@ -192,7 +192,7 @@ describe('contract workflow in Chromium: declare → provision → account detai
     await page.getByRole('status').filter({ hasText: renewal.id }).waitFor();
     await screenshot(page, 'renewal-2-activated');
     assert.equal(await contractStatus(renewal.id), 'active');
-    assert.equal(await contractStatus('ctr_demobank'), 'renewed');
+    assert.equal(await contractStatus(server.tenant.contractId), 'renewed');
 
     // 3. The customer asks to cancel: the unit declares it, effective today.
     await loginAs(page, server.url, 'ctkv1@ekyc.local');
