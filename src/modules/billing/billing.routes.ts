@@ -17,6 +17,7 @@ import {
   findPlan,
   insertPlan,
   insertPlanVersion,
+  lastFinalizedMonthOnPlan,
   listPlanVersions,
   planVersionOn,
   tiersToJson,
@@ -308,6 +309,8 @@ export async function billingRoutes(app: FastifyInstance, ctx: AppContext) {
           'ERR_INVOICE_NOT_DRAFT',
           'ERR_INVOICE_NOT_FINALIZED',
           'ERR_PLAN_EXISTS',
+          'ERR_PLAN_INVALID',
+          'ERR_PLAN_HISTORY',
         ),
       },
     },
@@ -325,6 +328,11 @@ export async function billingRoutes(app: FastifyInstance, ctx: AppContext) {
             if (!c) throw billingError('ERR_PLAN_INVALID', 'unknown customer');
           }
           await insertPlan(tx, { code: b.code, name: b.name, customerId: b.customer_id ?? null });
+        } else {
+          // The versions finalized invoices were priced with stay as they were.
+          const locked = await lastFinalizedMonthOnPlan(tx, b.code);
+          if (locked && b.effective_from <= locked)
+            throw billingError('ERR_PLAN_HISTORY', `Finalized through the month of ${locked}`);
         }
         const id = newId('ppv');
         const ok = await insertPlanVersion(tx, {

@@ -14,6 +14,10 @@ export const billingError = defineErrors({
   ERR_PLAN_NOT_FOUND: { status: 404, title: 'No such price plan, or none in force on that date' },
   ERR_PLAN_INVALID: { status: 400, title: 'The price plan is not valid' },
   ERR_PLAN_EXISTS: { status: 409, title: 'A plan or version with this code and date already exists' },
+  ERR_PLAN_HISTORY: {
+    status: 409,
+    title: 'Invoices on this plan are finalized on or after that date: a new version must start after them',
+  },
   ERR_INVOICE_NOT_FOUND: { status: 404, title: 'Invoice not found' },
   ERR_INVOICE_NOT_DRAFT: { status: 409, title: 'Only a draft invoice can be finalized' },
   ERR_INVOICE_NOT_FINALIZED: { status: 409, title: 'Only a finalized invoice can be credited' },

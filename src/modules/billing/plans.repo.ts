@@ -97,3 +97,18 @@ export async function insertPlanVersion(
   );
   return rows.length === 1;
 }
+
+/**
+ * The first day of the last month a finalized invoice billed a customer on `planCode` (a contract
+ * without a plan is on the default plan), or null: a new version must start after it.
+ */
+export async function lastFinalizedMonthOnPlan(db: Db, planCode: string): Promise<string | null> {
+  const [row] = await db.query<{ month: string | null }>(
+    `SELECT to_char(max(i.period_month), 'YYYY-MM-DD') AS month FROM invoices i
+      WHERE i.status = 'finalized' AND EXISTS (
+        SELECT 1 FROM contracts c
+         WHERE c.customer_id = i.customer_id AND COALESCE(c.price_plan_code, 'cloud_saas_default') = $1)`,
+    [planCode],
+  );
+  return row?.month ?? null;
+}

@@ -42,17 +42,46 @@ export async function rateOn(db: Db, channel: Channel, day: string): Promise<num
   return row?.rate_bp ?? 0;
 }
 
-export async function setRate(
+export interface RateRow {
+  id: string;
+  channel: Channel;
+  rate_bp: number;
+  effective_from: string;
+  created_at: Date;
+}
+
+export async function listRates(db: Db): Promise<RateRow[]> {
+  return db.query<RateRow>(
+    `SELECT id, channel, rate_bp, to_char(effective_from, 'YYYY-MM-DD') AS effective_from, created_at
+       FROM commission_rates ORDER BY channel, effective_from`,
+  );
+}
+
+/**
+ * The first day of the last month a finalized invoice was issued for, or null: its shares were booked
+ * at the rates then in force, so a new rate must start after it (history is never rewritten).
+ */
+export async function lastFinalizedMonth(db: Db): Promise<string | null> {
+  const [row] = await db.query<{ month: string | null }>(
+    `SELECT to_char(max(period_month), 'YYYY-MM-DD') AS month FROM invoices WHERE status = 'finalized'`,
+  );
+  return row?.month ?? null;
+}
+
+/** Adds a rate from a date; undefined when that channel already has a rate from that date. */
+export async function insertRate(
   db: Db,
   channel: Channel,
   rateBp: number,
   effectiveFrom: string,
-): Promise<void> {
-  await db.query(
+): Promise<RateRow | undefined> {
+  const [row] = await db.query<RateRow>(
     `INSERT INTO commission_rates (id, channel, rate_bp, effective_from) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (channel, effective_from) DO UPDATE SET rate_bp = EXCLUDED.rate_bp`,
+     ON CONFLICT (channel, effective_from) DO NOTHING
+     RETURNING id, channel, rate_bp, to_char(effective_from, 'YYYY-MM-DD') AS effective_from, created_at`,
     [newId('crt'), channel, rateBp, effectiveFrom],
   );
+  return row;
 }
 
 interface LineForShare {

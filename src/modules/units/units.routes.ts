@@ -16,6 +16,7 @@ interface UnitBody {
   tax_code?: string | null;
   parent_unit_id?: string | null;
   email?: string | null;
+  region?: string | null;
   manager_user_id?: string | null;
   active?: boolean;
 }
@@ -31,6 +32,7 @@ const unitSchema = {
     tax_code: { type: ['string', 'null'] },
     parent_unit_id: { type: ['string', 'null'] },
     email: { type: ['string', 'null'] },
+    region: { type: ['string', 'null'] },
     manager_user_id: { type: ['string', 'null'] },
     active: { type: 'boolean' },
   },
@@ -44,11 +46,13 @@ const bodyProps = {
   tax_code: { type: ['string', 'null'], maxLength: 20 },
   parent_unit_id: { type: ['string', 'null'], maxLength: 60 },
   email: { anyOf: [{ type: 'string', format: 'email', maxLength: 200 }, { type: 'null' }] },
+  region: { type: ['string', 'null'], minLength: 1, maxLength: 100 },
   manager_user_id: { type: ['string', 'null'], maxLength: 60 },
   active: { type: 'boolean' },
 } as const;
 
-const COLS = 'id, kind, code, name, legal_name, tax_code, parent_unit_id, email, manager_user_id, active';
+const COLS =
+  'id, kind, code, name, legal_name, tax_code, parent_unit_id, email, region, manager_user_id, active';
 
 /** MobiFone units: the IT Center, the regional companies (CTKV) and the IT Center's agents. Admins edit them. */
 export async function unitRoutes(app: FastifyInstance, ctx: AppContext) {
@@ -97,7 +101,7 @@ export async function unitRoutes(app: FastifyInstance, ctx: AppContext) {
           required: ['kind', 'code', 'name'],
           additionalProperties: false,
         },
-        response: { 201: unitSchema, ...errorResponses('ERR_UNIT_CODE_TAKEN') },
+        response: { 201: unitSchema, ...errorResponses('ERR_UNIT_CODE_TAKEN', 'ERR_UNIT_AGENT_FIELDS') },
       },
     },
     async (req, reply) => {
@@ -107,8 +111,8 @@ export async function unitRoutes(app: FastifyInstance, ctx: AppContext) {
       const row = await write(() =>
         ctx.db.transaction(async (tx) => {
           const [r] = await tx.query(
-            `INSERT INTO units (id, kind, code, name, legal_name, tax_code, parent_unit_id, email, manager_user_id, active)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLS}`,
+            `INSERT INTO units (id, kind, code, name, legal_name, tax_code, parent_unit_id, email, manager_user_id, active, region)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${COLS}`,
             [
               id,
               b.kind ?? null,
@@ -120,6 +124,7 @@ export async function unitRoutes(app: FastifyInstance, ctx: AppContext) {
               b.email ?? null,
               b.manager_user_id ?? null,
               b.active ?? true,
+              b.region ?? null,
             ],
           );
           await recordAudit(tx, actorOf(req), { action: 'unit.create', entityType: 'unit', entityId: id });
@@ -136,14 +141,18 @@ export async function unitRoutes(app: FastifyInstance, ctx: AppContext) {
       preHandler: ctx.guards.user('admin'),
       schema: {
         tags: ['units'],
-        summary: 'Admin: edit a unit (name, legal name, tax code, e-mail, manager, active)',
+        summary:
+          'Admin: edit a unit (kind, name, legal name, tax code, e-mail, region, manager; active: false deactivates)',
         params: {
           type: 'object',
           properties: { unitId: { type: 'string', maxLength: 60 } },
           required: ['unitId'],
         },
         body: { type: 'object', properties: bodyProps, additionalProperties: false },
-        response: { 200: unitSchema, ...errorResponses('ERR_NOT_FOUND', 'ERR_UNIT_CODE_TAKEN') },
+        response: {
+          200: unitSchema,
+          ...errorResponses('ERR_NOT_FOUND', 'ERR_UNIT_CODE_TAKEN', 'ERR_UNIT_AGENT_FIELDS', 'ERR_CONFLICT'),
+        },
       },
     },
     async (req) => {
@@ -153,6 +162,18 @@ export async function unitRoutes(app: FastifyInstance, ctx: AppContext) {
       if (!current) throw httpError('ERR_NOT_FOUND', 'Unit not found');
       const merged = { ...current, ...req.body };
       checkAgent(merged);
+      // A unit's kind decides which roles its users may have: it cannot change under them.
+      if (req.body.kind !== undefined && req.body.kind !== current.kind) {
+        const [users] = await ctx.db.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM users WHERE unit_id = $1',
+          [req.params.unitId],
+        );
+        if (users!.n > 0)
+          throw httpError(
+            'ERR_CONFLICT',
+            `The unit has ${users!.n} user(s): move them before changing its kind`,
+          );
+      }
       const fields = Object.keys(req.body) as Array<keyof UnitBody>;
       if (fields.length === 0) return current;
       const params: unknown[] = [req.params.unitId];
