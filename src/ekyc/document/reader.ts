@@ -355,6 +355,21 @@ const has = (text: string, ...kws: string[]) => kws.some((k) => fuzzyHas(text, k
 /** Is there a QR code (unreadable or not) where the chip CCCD front has one? A Căn cước's gold chip has next to no dark ink. */
 const hasQrInk = (img: RawImage) => darkShare(img, [850, 18, 144, 144]) > 0.2;
 
+/** Is there a gold chip top right, where the Căn cước front has one (and the CCCD fronts do not)? */
+function hasGoldChip(img: RawImage): boolean {
+  let gold = 0;
+  let n = 0;
+  for (let y = 40; y < 110; y += 2) {
+    for (let x = 880; x < 970; x += 2) {
+      const i = (y * img.width + x) * 3;
+      // Gold is far yellower than any card background: (R + G) / 2 − B is about 100 against −15.
+      if ((img.data[i]! + img.data[i + 1]!) / 2 - img.data[i + 2]! > 40) gold++;
+      n++;
+    }
+  }
+  return gold / n > 0.3;
+}
+
 /** A layout's printed regions on a coarse grid of `CELL`-pixel cells: where ink is expected. */
 const CELL = 32;
 function inkMask(L: Layout): Uint8Array {
@@ -468,7 +483,13 @@ async function classify(
       // The chip CCCD front carries a QR code top right: ink there means chip card with an unreadable QR.
       return { type: hasQrInk(img) ? 'cccd_chip' : 'cccd', side: 'front', flip, mrz: null };
     }
-    if (has(title, 'CAN CUOC', 'IDENTITY')) return { type: 'can_cuoc', side: 'front', flip, mrz: null };
+    if (has(title, 'CAN CUOC', 'IDENTITY')) {
+      // "CĂN CƯỚC CÔNG DÂN" whose middle word glare hid still reads CĂN CƯỚC: a title that ends in
+      // DÂN on a card without the Căn cước's gold chip is a CCCD front.
+      const cccd = has(title.split(' ').at(-1) ?? '', 'DAN') && !hasGoldChip(img);
+      if (!cccd) return { type: 'can_cuoc', side: 'front', flip, mrz: null };
+      return { type: hasQrInk(img) ? 'cccd_chip' : 'cccd', side: 'front', flip, mrz: null };
+    }
     if (has(band, 'CU TRU', 'RESIDENCE')) return { type: 'can_cuoc', side: 'back', flip, mrz: null };
     if (has(band, 'DAC DIEM', 'NHAN DANG', 'IDENTIFICATION'))
       return { type: 'cccd', side: 'back', flip, mrz: null };

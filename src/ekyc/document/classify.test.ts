@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { photograph, randomPerson, renderCard } from '../../../test/fixtures/cards/render.ts';
+import { getOcr } from './ocr.ts';
+import { readDocument } from './reader.ts';
+
+const now = new Date('2026-11-24T00:00:00Z');
+
+describe('document type', () => {
+  after(async () => (await getOcr()).terminate());
+
+  test('a CCCD front whose title reads only "CĂN CƯỚC … DÂN" (glare over CÔNG) is not taken for a Căn cước', async () => {
+    // Eval seed 7, card 226: the glare spot sits on the title's middle word.
+    const p = randomPerson(7 * 100003 + 226, 'cccd');
+    const photo = await photograph(await renderCard(p, 'cccd', 'front'), 'moderate', 7 * 31 + 226);
+    const r = await readDocument({ front: photo.image, now });
+    assert.equal(r.document.type, 'cccd');
+    assert.equal(r.fields.full_name?.value, p.full_name);
+  });
+
+  test('a Căn cước front stays a Căn cước', async () => {
+    const p = randomPerson(7 * 100003 + 11, 'can_cuoc');
+    const photo = await photograph(await renderCard(p, 'can_cuoc', 'front'), 'moderate', 7 * 31 + 11);
+    const r = await readDocument({ front: photo.image, now });
+    assert.equal(r.document.type, 'can_cuoc');
+  });
+});
