@@ -14,6 +14,7 @@ const dataDir = (lang: 'vie' | 'eng') =>
 export interface OcrEngine {
   /** One printed line (page segmentation mode 7). */
   line(png: Buffer): Promise<{ text: string; confidence: number }>;
+  /** The `eng` reader with the MRZ alphabet (A–Z, 0–9, <): MRZ strips, and ID numbers read a second way. */
   mrz(png: Buffer): Promise<{ text: string; confidence: number }>;
   terminate(): Promise<void>;
 }

@@ -6,6 +6,7 @@ import { analyzeIdNumber, idMatchesPerson } from './id-number.ts';
 import { formatTd1, formatTd3, mrzCheckDigit, mrzLinesFromOcr, parseMrz } from './mrz.ts';
 import { dmyToIso, normalizeName, normalizeSex, restoreFamilyName } from './normalize.ts';
 import { formatCccdQr, parseCccdQr } from './qr.ts';
+import { idCandidates, idFit } from './reader.ts';
 import { sharedDataPath } from './shared-data.ts';
 
 const NOW = new Date('2026-11-24T00:00:00Z');
@@ -211,6 +212,32 @@ describe('ID number structure', () => {
     assert.equal(idMatchesPerson('001099999999', 'M', '2099-01-01').status, 'fail');
     assert.equal(idMatchesPerson('001299999999', 'M', '1999-01-01').status, 'fail');
     assert.equal(idMatchesPerson('123456789', 'M', '1999-01-01').status, 'not_applicable');
+  });
+});
+
+describe("OCR'd ID numbers", () => {
+  const person = { dob: '1982-02-21', sex: 'F' as const };
+
+  test('a digit inserted under glare: every way of dropping one digit is a candidate', () => {
+    const c = idCandidates('0358182232510', 12);
+    assert.ok(c.includes('038182232510') && c.includes('035818223251'));
+    assert.equal(new Set(c).size, c.length);
+    assert.deepEqual(idCandidates('182232510', 12), [], 'a dropped digit cannot be guessed back');
+    assert.deepEqual(
+      idCandidates('O38l822325IO', 12),
+      ['038182232510'],
+      'MRZ-alphabet letters map to digits',
+    );
+  });
+
+  test('century/sex digit 8 or an unknown province is impossible; birth year and sex must agree', () => {
+    assert.equal(idFit('035818223251', person, NOW), 'impossible');
+    assert.equal(idFit('003182232510', person, NOW), 'impossible');
+    assert.equal(idFit('038362232510', { dob: null, sex: null }, NOW), 'impossible', 'born in 2062');
+    assert.equal(idFit('038182232510', person, NOW), 'consistent');
+    assert.equal(idFit('038183232510', person, NOW), 'possible', 'born 1983, read 1982');
+    assert.equal(idFit('038082232510', person, NOW), 'possible', 'male digit, female card');
+    assert.equal(idFit('298000299', person, NOW), 'consistent', 'a CMND number has no structure');
   });
 });
 

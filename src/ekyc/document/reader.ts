@@ -90,6 +90,8 @@ interface OcrValue {
   value: string | null;
   confidence: number;
   raw: string;
+  /** Why the value is null although text was read. */
+  reason?: string;
 }
 
 interface SideAnalysis {
@@ -519,6 +521,8 @@ async function ocrFields(
   flat: RawImage,
   fields: FieldLayout[],
   type: DocType,
+  now: Date,
+  known: CccdQrData | null = null,
 ): Promise<Partial<Record<FieldName, OcrValue>>> {
   const ocr = await getOcr();
   const out: Partial<Record<FieldName, OcrValue>> = {};
@@ -547,9 +551,15 @@ async function ocrFields(
     const confidence = confs.reduce((a, b) => a + b, 0) / Math.max(1, confs.length) / 100;
     return { value: parseFieldText(f, raw, type), confidence, raw };
   };
+  const idField = fields.find((f) => f.field === 'id_number' && f.kind === 'id');
   await Promise.all(
     fields.map(async (f) => {
       let r = await read(f, false);
+      // The ID number has its own re-reads once the birth date and sex beside it are known.
+      if (f === idField) {
+        out[f.field] = r;
+        return;
+      }
       // Text that does not parse, or is read with low confidence, is read once more with local
       // contrast equalisation; the better of the two readings is kept.
       if (r.value === null || r.confidence < 0.6) {
@@ -559,7 +569,109 @@ async function ocrFields(
       out[f.field] = r;
     }),
   );
+  if (idField) {
+    const person = {
+      dob: known?.date_of_birth ?? out.date_of_birth?.value ?? null,
+      sex: (known?.sex ?? out.sex?.value ?? null) as 'M' | 'F' | null,
+    };
+    const first = out.id_number!;
+    const want = type === 'cmnd' ? 9 : 12;
+    const fit = first.value ? idFit(first.value, person, now) : 'impossible';
+    // Only an ID number that is impossible, disagrees with the birth date or sex beside it, or was
+    // read unsurely is read again (never on the happy path).
+    if (fit !== 'consistent' || first.confidence < 0.9) {
+      out.id_number = await rereadIdNumber(flat, idField, first, want, person, now);
+    }
+  }
   return out;
+}
+
+/**
+ * How an OCR'd ID number fits the card: a 12-digit number must name a province in the list and a
+ * century/sex digit for a birth year that has happened; `consistent` when it also agrees with the
+ * birth year and sex read beside it (or those are unknown). The 9-digit CMND has no structure.
+ */
+export function idFit(
+  id: string,
+  person: { dob: string | null; sex: 'M' | 'F' | null },
+  now: Date,
+): 'consistent' | 'possible' | 'impossible' {
+  const a = analyzeIdNumber(id);
+  if (a.kind === 'cmnd9') return 'consistent';
+  if (a.kind !== 'id12' || !a.provinceValid) return 'impossible';
+  if (Number(id[3]) > 3 || a.birthYear! > now.getUTCFullYear()) return 'impossible';
+  if (person.dob && Number(person.dob.slice(0, 4)) !== a.birthYear) return 'possible';
+  if (person.sex && person.sex !== a.sex) return 'possible';
+  return 'consistent';
+}
+
+/**
+ * The `want`-digit numbers an OCR'd line may hold: the digits themselves, or, with one digit too
+ * many (OCR inserts a digit where glare breaks a stroke), each way of dropping one. Letters the
+ * English reader's MRZ alphabet substitutes for digits are mapped back.
+ */
+export function idCandidates(text: string, want: number): string[] {
+  const digits = text
+    .toUpperCase()
+    .replace(/[ODQ]/g, '0')
+    .replace(/[IL|]/g, '1')
+    .replace(/Z/g, '2')
+    .replace(/S/g, '5')
+    .replace(/B/g, '8')
+    .replace(/\D/g, '');
+  if (digits.length === want) return [digits];
+  if (digits.length !== want + 1) return [];
+  return [
+    ...new Set(Array.from({ length: digits.length }, (_, i) => digits.slice(0, i) + digits.slice(i + 1))),
+  ];
+}
+
+/**
+ * Reads the ID number again three more ways (local contrast equalisation; the English reader with
+ * the MRZ alphabet, plain and equalised: a different model and page segmentation) and votes:
+ * each reading's confidence is shared among its candidates that are possible, the candidates that
+ * agree with the birth date and sex are preferred, and a close vote gives null rather than a guess.
+ */
+async function rereadIdNumber(
+  flat: RawImage,
+  f: FieldLayout,
+  first: OcrValue,
+  want: number,
+  person: { dob: string | null; sex: 'M' | 'F' | null },
+  now: Date,
+): Promise<OcrValue> {
+  const ocr = await getOcr();
+  const box: Box = [f.box[0] - 6, f.box[1] - 4, f.box[2] + 12, f.box[3] + 8];
+  const [plain, equalized] = await Promise.all([toPng(flat, box), toPng(flat, box, true)]);
+  const reads = [
+    { text: first.raw, confidence: first.confidence * 100 },
+    ...(await Promise.all([ocr.line(equalized), ocr.mrz(plain), ocr.mrz(equalized)])),
+  ];
+  const votes = new Map<string, { score: number; confidence: number; fit: 'consistent' | 'possible' }>();
+  for (const r of reads) {
+    const cands = idCandidates(r.text, want)
+      .map((c) => ({ c, fit: idFit(c, person, now) }))
+      .filter((x) => x.fit !== 'impossible');
+    for (const { c, fit } of cands) {
+      const v = votes.get(c) ?? { score: 0, confidence: 0, fit: fit as 'consistent' | 'possible' };
+      v.score += r.confidence / 100 / cands.length;
+      v.confidence = Math.max(v.confidence, r.confidence / 100);
+      votes.set(c, v);
+    }
+  }
+  const all = [...votes.entries()];
+  const pool = all.some(([, v]) => v.fit === 'consistent')
+    ? all.filter(([, v]) => v.fit === 'consistent')
+    : all;
+  pool.sort((a, b) => b[1].score - a[1].score);
+  const [best, second] = pool;
+  const raw = reads.map((r) => r.text.trim()).join(' | ');
+  if (!best)
+    return { value: null, confidence: 0, raw, reason: 'no reading of the ID number is a possible number' };
+  if (second && second[1].score > 0.75 * best[1].score) {
+    return { value: null, confidence: 0, raw, reason: 'readings of the ID number disagree' };
+  }
+  return { value: best[0], confidence: best[1].confidence, raw };
 }
 
 /** The MRZ in the bottom 30 % of an upright flattened card or passport page. */
@@ -699,7 +811,7 @@ async function locate(
       // (like the MRZ) if the MRZ does not make this the chip card's back.
       if (frontQr) {
         const layout = layoutOf('cccd_chip', 'back');
-        fields = ocrFields(upright, fieldsToRead(layout, frontQr, null), layout.type);
+        fields = ocrFields(upright, fieldsToRead(layout, frontQr, null), layout.type, now, frontQr);
         fields.catch(() => {});
       }
       const mrz = frontQr ? await early : null;
@@ -754,7 +866,7 @@ async function readSide(
   }
   const layout = layoutOf(cls.type, cls.side);
   const [ocr, mrzLate] = await Promise.all([
-    s.fields ?? ocrFields(flat, fieldsToRead(layout, known, s.qr), layout.type),
+    s.fields ?? ocrFields(flat, fieldsToRead(layout, known, s.qr), layout.type, now, known),
     mrzRead,
   ]);
   mrz ??= layout.mrz ? mrzLate : null;
@@ -963,7 +1075,7 @@ export async function readDocument(input: ReadInput): Promise<DocumentReadResult
         value: null,
         confidence: 0,
         sources: [],
-        reason: absentSide ? 'printed on the side that was not sent' : 'unreadable',
+        reason: absentSide ? 'printed on the side that was not sent' : (ocr?.reason ?? 'unreadable'),
         ...whereOf(f),
       };
       continue;
