@@ -25,7 +25,12 @@ export async function readFileParts(
   if (!req.isMultipart()) throw facesHttpError('ERR_FACE_MULTIPART_REQUIRED');
   const files = new Map<string, Buffer[]>();
   const fields = new Map<string, string>();
-  for await (const part of req.parts({ limits: { files: limits.files ?? 4, fields: limits.fields ?? 10 } })) {
+  const maxFiles = limits.files ?? 4;
+  const maxFields = limits.fields ?? 10;
+  // The app-wide parts limit (24) would otherwise cap a liveness upload at 23 frames (413).
+  for await (const part of req.parts({
+    limits: { files: maxFiles, fields: maxFields, parts: maxFiles + maxFields },
+  })) {
     if (part.type === 'file') {
       const buf = await part.toBuffer();
       if (!allowed.includes(part.fieldname)) continue;
