@@ -19,7 +19,9 @@ import { type Head, makeHead, script, sequence, toJpeg } from '../test/fixtures/
  * over generated sequences. Bona fide: a textured 3-D head (mesh fitted to a real photo) performing
  * the challenge. Attacks: the same photo as a flat print moved by a homography (planar), a genuine
  * 3-D recording made for another challenge replayed (replay), a recording whose face changes half
- * way (swap), and the `anti_spoofing` stills (a print, a tablet replay and a live selfie — a still is
+ * way (swap), a genuine 3-D recording of the challenge's actions with one unrequested head movement
+ * slipped in (extra_action: a recording made for a longer challenge, or someone making every
+ * movement in turn), and the `anti_spoofing` stills (a print, a tablet replay and a live selfie — a still is
  * an attack on an active check) shown still or moved like a plane.
  *
  *   npm run eval -- liveness [--identities 8] [--seed 1]
@@ -40,7 +42,17 @@ const IDENTITY_PHOTOS = [
   'faces/face_recognition_examples/knn_examples/train/alex_lacamoire/img1.jpg',
 ];
 
-type Kind = 'bona_fide' | 'bona_fide_turns' | 'planar' | 'replay' | 'swap' | 'still' | 'still_planar';
+type Kind =
+  | 'bona_fide'
+  | 'bona_fide_turns'
+  | 'planar'
+  | 'replay'
+  | 'extra_action'
+  | 'swap'
+  | 'still'
+  | 'still_planar';
+
+const POSE_ACTIONS: readonly Action[] = ['turn_left', 'turn_right', 'look_up'];
 
 interface Outcome {
   kind: Kind;
@@ -85,6 +97,8 @@ export async function run(args: string[]): Promise<void> {
   };
   const nIdentities = opt('identities', 8);
   const rand = rng(opt('seed', 1));
+  // Its own stream, so the other presentations stay the ones earlier runs of a seed drew.
+  const randExtra = rng(opt('seed', 1) + 1_000);
   if (!existsSync(SHARED_DATA)) throw new Error(`Shared data missing: ${SHARED_DATA}`);
   const models = await loadFaceModels();
 
@@ -138,6 +152,11 @@ export async function run(args: string[]): Promise<void> {
     await judge('bona_fide_turns', await sequence(head, turns, '3d'), turns);
     await judge('planar', await sequence(head, actions, 'planar'), actions);
     await judge('replay', await sequence(head, otherActions(actions, rand), '3d'), actions);
+    // A pose action already asked for, slipped in again, is as unrequested as a new one.
+    const extra = POSE_ACTIONS[randExtra(POSE_ACTIONS.length)]!;
+    const at = randExtra(actions.length + 1);
+    const made = [...actions.slice(0, at), extra, ...actions.slice(at)];
+    await judge('extra_action', await sequence(head, made, '3d'), actions);
     const other = heads[(i + 1) % heads.length]!.head;
     const a = await sequence(head, actions, '3d');
     const b = await sequence(other, actions, '3d');
@@ -186,7 +205,16 @@ export async function run(args: string[]): Promise<void> {
     await judge('still_planar', await sequence(head, actions, 'planar'), actions);
   }
 
-  const kinds: Kind[] = ['bona_fide', 'bona_fide_turns', 'planar', 'replay', 'swap', 'still', 'still_planar'];
+  const kinds: Kind[] = [
+    'bona_fide',
+    'bona_fide_turns',
+    'planar',
+    'replay',
+    'extra_action',
+    'swap',
+    'still',
+    'still_planar',
+  ];
   console.log(`Identities: ${heads.map((h) => h.name).join(', ')}\n`);
   console.log(
     '| presentation | n | accepted as live | rejected | error rate | rejection reasons | planar residual (median; range) | nose parallax (median; range) | median ms |',

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type Action, type FrameAnalysis, type FrameSignals, judgeSignals } from './engine.ts';
+import {
+  type Action,
+  type FrameAnalysis,
+  type FrameSignals,
+  judgeSignals,
+  LIVENESS_LIMITS,
+} from './engine.ts';
 
 /** Frames of a face that holds still except for the given per-frame yaw / pitch / eye openness. */
 function analysis(rows: Array<Partial<Pick<FrameSignals, 'yaw' | 'pitch' | 'ear'>>>): FrameAnalysis {
@@ -52,5 +58,104 @@ describe('liveness judgement', () => {
       assert.equal(c.passed, false, name);
       assert.equal(c.detail, 'no head turn to measure');
     }
+  });
+});
+
+/**
+ * A performance of `moves` at 8 fps: 4 still frames, then each move out and back over 8 frames
+ * (turns peaking at 3× the turn threshold, a look-up at 2.2×, as rendered heads do), with the
+ * wobble of landmarks on a still head (±0.3 of a threshold on both axes, as measured on rendered
+ * heads; more yaw than the blink's frontal window allows hides a blink) and the pitch that moves
+ * along with a turn (0.8 of the look-up threshold).
+ */
+function performance(moves: Action[]): FrameAnalysis {
+  const L = LIVENESS_LIMITS;
+  const rows: Array<{ yaw: number; pitch: number; ear: number }> = [];
+  const wobble = (i: number) => ({
+    yaw: 0.5 + 0.3 * L.turn * Math.sin(i * 1.3),
+    pitch: 0.5 + 0.3 * L.lookUp * Math.sin(i * 0.7 + 1),
+    ear: 0.3,
+  });
+  for (let i = 0; i < 4; i++) rows.push(wobble(rows.length));
+  for (const m of moves) {
+    const n = m === 'blink' ? 4 : 8;
+    for (let i = 1; i <= n; i++) {
+      const k = Math.sin((Math.PI * i) / (n + 1));
+      const r = wobble(rows.length);
+      if (m === 'turn_left') r.yaw += 3 * L.turn * k;
+      if (m === 'turn_right') r.yaw -= 3 * L.turn * k;
+      if (m === 'turn_left' || m === 'turn_right') r.pitch -= 0.8 * L.lookUp * k;
+      if (m === 'look_up') r.pitch -= 2.2 * L.lookUp * k;
+      if (m === 'blink' && k > 0.5) r.ear = 0.1;
+      rows.push(r);
+    }
+    rows.push(wobble(rows.length));
+  }
+  return analysis(rows);
+}
+
+const check = (v: ReturnType<typeof judgeSignals>, name: string) => v.checks.find((c) => c.name === name)!;
+
+describe('unrequested head movements', () => {
+  test('a genuine performance with head wobble passes: the wobble and a turn’s tilt are no actions', () => {
+    for (const moves of [
+      ['turn_left', 'look_up'],
+      ['look_up', 'blink', 'turn_right'],
+      ['blink', 'turn_right'],
+    ] as Action[][]) {
+      const v = judgeSignals(performance(moves), moves);
+      assert.equal(check(v, 'actions_in_order').passed, true, moves.join());
+      assert.equal(
+        check(v, 'no_unrequested_actions').passed,
+        true,
+        check(v, 'no_unrequested_actions').detail,
+      );
+    }
+  });
+
+  test('an extra turn between, before or after the requested actions fails its own check', () => {
+    for (const [asked, made] of [
+      [
+        ['turn_left', 'look_up'],
+        ['turn_left', 'turn_right', 'look_up'],
+      ],
+      [
+        ['turn_left', 'blink'],
+        ['look_up', 'turn_left', 'blink'],
+      ],
+      [
+        ['turn_right', 'look_up'],
+        ['turn_right', 'look_up', 'turn_left'],
+      ],
+      // The requested turn made twice: the second is unrequested.
+      [
+        ['turn_right', 'blink'],
+        ['turn_right', 'blink', 'turn_right'],
+      ],
+    ] as Array<[Action[], Action[]]>) {
+      const v = judgeSignals(performance(made), asked);
+      // The order check alone accepts these: the requested actions are all there, in order.
+      assert.equal(check(v, 'actions_in_order').passed, true, made.join());
+      const c = check(v, 'no_unrequested_actions');
+      assert.equal(c.passed, false, made.join());
+      assert.equal(v.live, false);
+    }
+  });
+
+  test('a recording of another challenge replayed against this one fails', () => {
+    const recordedFor: Action[] = ['turn_right', 'turn_left', 'blink'];
+    const v = judgeSignals(performance(recordedFor), ['turn_left', 'blink']);
+    assert.equal(check(v, 'actions_in_order').passed, true);
+    assert.equal(check(v, 'no_unrequested_actions').passed, false);
+    assert.match(check(v, 'no_unrequested_actions').detail!, /^turn_right at /);
+  });
+
+  test('a one-frame landmark jump is no action; two frames past the entry level are', () => {
+    const still = Array.from({ length: 10 }, () => ({ yaw: 0.5 }));
+    const spike = still.map((r, i) => (i === 5 ? { yaw: 0.5 - 3 * LIVENESS_LIMITS.turn } : r));
+    const asked: Action[] = ['blink', 'move_closer'];
+    assert.equal(check(judgeSignals(analysis(spike), asked), 'no_unrequested_actions').passed, true);
+    const twice = spike.map((r, i) => (i === 6 ? { yaw: 0.5 - 2 * LIVENESS_LIMITS.turn } : r));
+    assert.equal(check(judgeSignals(analysis(twice), asked), 'no_unrequested_actions').passed, false);
   });
 });

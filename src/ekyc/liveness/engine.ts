@@ -78,6 +78,16 @@ export const LIVENESS_LIMITS = {
   parallaxMinFrames: 3,
   /** A jump of landmarks between consecutive frames larger than this × IOD is a cut. */
   cutJump: 0.6,
+  /**
+   * An unrequested head-pose action, in units of that action's own threshold (`turn`, `lookUp`):
+   * the pose must reach `extraEnter` on `extraFrames` consecutive frames, and the episode lasts
+   * until it falls below `extraExit` (hysteresis: one wobble is one episode). Measured on rendered
+   * heads: a 0.45 rad turn peaks at 2.8–3.6, a 0.4 rad look-up at 2.1–2.3; the other axis moves
+   * along by up to 0.8 (pitch while turning) and still frames wobble by up to 0.5.
+   */
+  extraEnter: 1.5,
+  extraExit: 0.75,
+  extraFrames: 2,
 } as const;
 
 export interface Frame {
@@ -272,6 +282,26 @@ export function judgeSignals(a: FrameAnalysis, actions: readonly Action[]): Live
     detail: done.map((d) => `${d.action}:${d.done ? 'ok' : 'missing'}`).join(','),
   });
 
+  // A recording of another challenge, or of every action in turn, shows the requested actions in
+  // order with others in between: every clear head-pose episode must be one of the requested pose
+  // actions, in their order, each at most once.
+  const wanted = actions.filter((x) => POSE_ACTIONS.includes(x));
+  const extra: PoseEpisode[] = [];
+  let next = 0;
+  for (const ep of poseEpisodes(present, base)) {
+    const j = wanted.indexOf(ep.action, next);
+    if (j < 0) extra.push(ep);
+    else next = j + 1;
+  }
+  checks.push({
+    name: 'no_unrequested_actions',
+    passed: extra.length === 0,
+    value: extra.length,
+    detail: extra.length
+      ? extra.map((e) => `${e.action} at ${e.at_ms} ms (${e.peak.toFixed(1)}× its threshold)`).join(', ')
+      : 'only requested head movements',
+  });
+
   // Parallax: between the reference (first) frame and every frame turned away from it, (1) do all
   // mesh points fit one homography, and (2) does the nose stay on the outline's plane? Medians over
   // all turned frames decide, so one badly placed frame neither fakes nor hides depth.
@@ -329,6 +359,48 @@ export function judgeSignals(a: FrameAnalysis, actions: readonly Action[]): Live
       max_identity_distance: round(maxIdDist),
     },
   };
+}
+
+interface PoseEpisode {
+  action: Action;
+  at_ms: number;
+  peak: number;
+}
+
+/**
+ * Clear head-pose movements away from the start pose: at each frame the pose action with the
+ * largest excursion (in units of its own threshold) is the one being made; an episode opens at
+ * `extraExit`, closes below it or when another action takes over, and counts only if it held
+ * `extraEnter` on `extraFrames` consecutive frames (a one-frame landmark glitch is no action).
+ */
+function poseEpisodes(present: FrameSignals[], base: { yaw: number; pitch: number }): PoseEpisode[] {
+  const L = LIVENESS_LIMITS;
+  const out: PoseEpisode[] = [];
+  let cur: { action: Action; start: number; run: number; longest: number; peak: number } | null = null;
+  const close = () => {
+    if (cur && cur.longest >= L.extraFrames) {
+      out.push({ action: cur.action, at_ms: cur.start, peak: round(cur.peak) });
+    }
+    cur = null;
+  };
+  const t0 = present[0]?.t ?? 0;
+  for (const s of present) {
+    const ex: Array<[Action, number]> = [
+      ['turn_left', (s.yaw - base.yaw) / L.turn],
+      ['turn_right', (base.yaw - s.yaw) / L.turn],
+      ['look_up', (base.pitch - s.pitch) / L.lookUp],
+    ];
+    const [action, v] = ex.reduce((a, b) => (b[1] > a[1] ? b : a));
+    if (cur && (cur.action !== action || v < L.extraExit)) close();
+    if (!cur && v >= L.extraExit) cur = { action, start: s.t - t0, run: 0, longest: 0, peak: v };
+    if (cur) {
+      cur.run = v >= L.extraEnter ? cur.run + 1 : 0;
+      cur.longest = Math.max(cur.longest, cur.run);
+      cur.peak = Math.max(cur.peak, v);
+    }
+  }
+  close();
+  return out;
 }
 
 const round = (v: number) => Math.round(v * 1e4) / 1e4;

@@ -120,6 +120,22 @@ describe('liveness challenges', () => {
     assert.ok(plane.nose < 0.001, `plane nose ${plane.nose}`);
   });
 
+  test('the requested actions in order with an unrequested turn between them are not live', async () => {
+    const c = await challenge(['turn_left', 'look_up']);
+    const made: Action[] = ['turn_left', 'turn_right', 'look_up'];
+    const res = await verify(c.id, await sequence(obama, made, '3d', { fps: 6, t0: 17 }));
+    assert.equal(res.statusCode, 200, res.body);
+    const v = res.json();
+    assert.equal(v.live, false);
+    const failed = v.checks.filter((x: { passed: boolean }) => !x.passed);
+    assert.deepEqual(
+      failed.map((x: { name: string }) => x.name),
+      ['no_unrequested_actions'],
+      JSON.stringify(v.checks),
+    );
+    assert.match(failed[0].detail, /^turn_right at /);
+  });
+
   test('a recording made for another challenge fails, and the same frames sent again are a replay', async () => {
     const recorded = await sequence(obama, ['turn_right', 'look_up'], '3d', { fps: 6 });
     const first = await challenge(['turn_right', 'look_up']);
