@@ -18,6 +18,23 @@ export type WorkerReply =
 const port = parentPort;
 if (!port) throw new Error('face worker started outside a worker thread');
 
+/**
+ * The float32 copy of a request's pixels, in a buffer reused by every request: tfjs copies a new
+ * tensor's values into wasm memory at once, so the buffer is free again when `tensor3d` returns.
+ * `set` converts bytes to floats natively: `new Float32Array(bytes)` cost ~15 ms of CPU on a
+ * 640×480 image (the largest cost after the networks), allocating a fresh array each time still
+ * several ms. Only images up to a 1600×1200 photo are kept (23 MB); a larger one gets its own.
+ */
+const SCRATCH_MAX = 1600 * 1200 * 3;
+let scratch = new Float32Array(0);
+function asFloat32(bytes: Uint8Array): Float32Array {
+  if (bytes.length > SCRATCH_MAX) return Float32Array.from(bytes);
+  if (scratch.length < bytes.length) scratch = new Float32Array(Math.max(bytes.length, 640 * 480 * 3));
+  const out = scratch.subarray(0, bytes.length);
+  out.set(bytes);
+  return out;
+}
+
 try {
   const models = await loadInProcessModels();
   port.postMessage({ ready: true, triangulation: models.human.faceTriangulation, loadMs: models.loadMs });
@@ -30,7 +47,7 @@ try {
     try {
       if (req.op === 'detect') {
         // Float32 straight away: Human casts an int32 image to float32 anyway (one more full-image copy).
-        const input = models.tf.tensor3d(new Float32Array(req.data), [req.height, req.width, 3], 'float32');
+        const input = models.tf.tensor3d(asFloat32(req.data), [req.height, req.width, 3], 'float32');
         try {
           const res = await models.human.detect(input);
           if ('error' in res && res.error) throw new Error(String(res.error));
@@ -50,7 +67,7 @@ try {
           input.dispose();
         }
       } else {
-        const t = models.tf.tensor3d(new Float32Array(req.data), [req.size, req.size, 3], 'float32');
+        const t = models.tf.tensor3d(asFloat32(req.data), [req.size, req.size, 3], 'float32');
         try {
           const d = await models.faceapi.computeFaceDescriptor(t);
           const descriptor = Array.isArray(d) ? d[0]! : (d as Float32Array);
