@@ -185,6 +185,86 @@ function fileLoadRouter(url: string | string[]) {
   };
 }
 
+interface WasmTensorInfo {
+  shape: number[];
+  dtype: string;
+  dataId: object;
+}
+type HeapArray = Float32Array | Int32Array | Uint8Array;
+interface WasmKernelArgs {
+  inputs: WasmTensorInfo[] | Record<string, WasmTensorInfo>;
+  attrs?: { axis?: number | number[] };
+  backend: {
+    makeOutput(shape: number[], dtype: string): WasmTensorInfo;
+    typedArrayFromHeap(t: WasmTensorInfo): HeapArray;
+  };
+}
+interface KernelConfig {
+  kernelName: string;
+  backendName: string;
+  kernelFunc(args: WasmKernelArgs): unknown;
+}
+export interface KernelRegistry {
+  getKernel(name: string, backend: string): KernelConfig | undefined;
+  unregisterKernel(name: string, backend: string): void;
+  registerKernel(config: KernelConfig): void;
+}
+
+/**
+ * tfjs-backend-wasm concatenates in JS with one `subarray().set()` per input per outer index. face-api
+ * normalises every crop by concatenating three 150×150×1 mean planes on the channel axis: 67,500
+ * tiny copies, about 10 ms of CPU per embedding (35 ms on a loaded machine, more than half the
+ * recognition net). This kernel makes the same copy with plain loops whenever the outer dimension
+ * is large, and leaves every other concat (strings, mixed or invalid shapes) to the original.
+ */
+export function replaceWasmConcat(tf: KernelRegistry): void {
+  const original = tf.getKernel('Concat', 'wasm');
+  if (!original) throw new Error('tfjs-backend-wasm has no Concat kernel to replace');
+  const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+  tf.unregisterKernel('Concat', 'wasm');
+  tf.registerKernel({
+    ...original,
+    kernelFunc(args) {
+      const inputs = Object.values(args.inputs) as WasmTensorInfo[];
+      const first = inputs[0];
+      const rawAxis = Array.isArray(args.attrs?.axis) ? args.attrs.axis[0] : args.attrs?.axis;
+      if (!first || rawAxis === undefined) return original.kernelFunc(args);
+      const rank = first.shape.length;
+      const axis = rawAxis < 0 ? rawAxis + rank : rawAxis;
+      const parts = inputs.filter((t) => size(t.shape) > 0);
+      const outer = size(first.shape.slice(0, axis));
+      const consistent = inputs.every(
+        (t) =>
+          t.dtype === first.dtype &&
+          t.shape.length === rank &&
+          t.shape.every((d, i) => i === axis || d === first.shape[i]),
+      );
+      if (!consistent || first.dtype === 'string' || parts.length < 2 || outer < 64 || axis >= rank) {
+        return original.kernelFunc(args);
+      }
+      const outShape = [...first.shape];
+      outShape[axis] = inputs.reduce((a, t) => a + (t.shape[axis] ?? 0), 0);
+      const out = args.backend.makeOutput(outShape, first.dtype);
+      // Heap views are taken after the output's allocation, which may grow (and detach) the heap.
+      const dst = args.backend.typedArrayFromHeap(out);
+      const srcs = parts.map((t) => args.backend.typedArrayFromHeap(t));
+      const inner = parts.map((t) => size(t.shape.slice(axis)));
+      let o = 0;
+      for (let b = 0; b < outer; b++) {
+        for (let i = 0; i < srcs.length; i++) {
+          const src = srcs[i]!;
+          const n = inner[i]!;
+          const from = b * n;
+          if (n >= 32) dst.set(src.subarray(from, from + n), o);
+          else for (let k = 0; k < n; k++) dst[o + k] = src[from + k]!;
+          o += n;
+        }
+      }
+      return out;
+    },
+  });
+}
+
 let loading: Promise<InProcessModels> | undefined;
 
 /** The models in this thread, loaded once; later calls share the same promise. */
@@ -195,6 +275,7 @@ export function loadInProcessModels(): Promise<InProcessModels> {
     const tf = require('@tensorflow/tfjs-core') as Tf & { env(): { set(k: string, v: unknown): void } };
     const wasm = require('@tensorflow/tfjs-backend-wasm') as { setWasmPaths(p: string): void };
     wasm.setWasmPaths(`${wasmDist}/`);
+    replaceWasmConcat(tf as unknown as KernelRegistry);
     tf.io.registerLoadRouter(fileLoadRouter);
     const silence = console.warn;
     console.warn = () => {};
