@@ -143,6 +143,12 @@ for (const f of FAMILY_NAMES) familyByFold.set(foldKey(f), [...(familyByFold.get
 export function restoreFamilyName(name: string): string {
   const [first, ...rest] = name.split(' ');
   if (!first || rest.length === 0 || FAMILY_NAMES.includes(first)) return name;
-  const candidates = familyByFold.get(foldKey(first));
-  return candidates?.length === 1 ? [candidates[0], ...rest].join(' ') : name;
+  const family = familyNameFor(first);
+  return family ? [family, ...rest].join(' ') : name;
+}
+
+/** The common family name with all its diacritics that `folded` (any spelling) stands for, when exactly one does. */
+export function familyNameFor(folded: string): string | null {
+  const c = familyByFold.get(foldKey(folded));
+  return c?.length === 1 ? c[0]! : null;
 }

@@ -3,10 +3,11 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { expectedExpiry } from './expiry.ts';
 import { analyzeIdNumber, idMatchesPerson } from './id-number.ts';
+import { layoutOf } from './layouts.ts';
 import { formatTd1, formatTd3, mrzCheckDigit, mrzLinesFromOcr, parseMrz } from './mrz.ts';
 import { dmyToIso, normalizeName, normalizeSex, restoreFamilyName } from './normalize.ts';
 import { formatCccdQr, parseCccdQr } from './qr.ts';
-import { idCandidates, idFit } from './reader.ts';
+import { idCandidates, idFit, parseFieldText } from './reader.ts';
 import { sharedDataPath } from './shared-data.ts';
 
 const NOW = new Date('2026-11-24T00:00:00Z');
@@ -238,6 +239,16 @@ describe("OCR'd ID numbers", () => {
     assert.equal(idFit('038183232510', person, NOW), 'possible', 'born 1983, read 1982');
     assert.equal(idFit('038082232510', person, NOW), 'possible', 'male digit, female card');
     assert.equal(idFit('298000299', person, NOW), 'consistent', 'a CMND number has no structure');
+  });
+});
+
+describe("OCR'd names", () => {
+  const nameLayout = layoutOf('cccd', 'front').fields.find((f) => f.field === 'full_name')!;
+  test('a word without a vowel is a broken read, not a name; minority names pass', () => {
+    assert.equal(parseFieldText(nameLayout, 'H    !H TRỌNG LONG NAM', 'cccd'), null);
+    assert.equal(parseFieldText(nameLayout, 'HUYNH TRỌNG LONG NAM', 'cccd'), 'HUỲNH TRỌNG LONG NAM');
+    assert.equal(parseFieldText(nameLayout, "H'Hen Niê", 'cccd'), "H'HEN NIÊ");
+    assert.equal(parseFieldText(nameLayout, "' KSOR Y ' BLIM", 'cccd'), 'KSOR Y BLIM');
   });
 });
 

@@ -30,6 +30,7 @@ import {
 import { type MrzData, readMrzText } from './mrz.ts';
 import {
   dmyToIso,
+  familyNameFor,
   foldKey,
   normalizeName,
   normalizeSex,
@@ -164,8 +165,13 @@ export function parseFieldText(layout: FieldLayout, text: string, type: DocType)
       return normalizeSex(t);
     }
     case 'name': {
-      const n = restoreFamilyName(normalizeName(t.replace(/[^\p{L}\s]/gu, ' ')));
-      return n.length >= 3 ? n : null;
+      // Minority names keep an apostrophe between letters (H'HEN NIÊ).
+      const letters = t.replace(/[’`]/g, "'").replace(/[^\p{L}\s']|'(?!\p{L})|(?<!\p{L})'/gu, ' ');
+      const n = restoreFamilyName(normalizeName(letters));
+      // Every syllable of a name, Kinh or minority, has a vowel: a lone consonant is a letter
+      // OCR split off a word it lost (HUỲNH read as "H H").
+      const syllables = n.split(' ').every((w) => /[AEIOUY]/.test(foldKey(w)));
+      return n.length >= 3 && syllables ? n : null;
     }
     default: {
       const v = normalizeText(t.replace(/^[\s:.,;\-|]+/, '').replace(/[\s|]+$/, ''));
@@ -517,6 +523,39 @@ async function classify(
   return null;
 }
 
+/** One field's box read line by line (PSM 7) and parsed by the field's kind. */
+async function readField(
+  flat: RawImage,
+  f: FieldLayout,
+  type: DocType,
+  equalize: boolean,
+): Promise<OcrValue> {
+  const ocr = await getOcr();
+  const rows = f.lines ?? 1;
+  const rowH = f.box[3] / rows;
+  // Rows at once: a two-row field keeps both workers busy.
+  const results = await Promise.all(
+    Array.from({ length: rows }, async (_, i) => {
+      const box: [number, number, number, number] = [
+        Math.round(f.box[0] - 6),
+        Math.round(f.box[1] + rowH * i - 4),
+        Math.round(f.box[2] + 12),
+        Math.round(rowH + 8),
+      ];
+      // A later row without ink (a short value) is not read: OCR of a blank row returns junk.
+      if (i > 0 && darkShare(flat, box) < 0.004) return { text: '', confidence: 0 };
+      return ocr.line(await toPng(flat, box, equalize));
+    }),
+  );
+  // A short value leaves the second row of a two-row box empty: only rows with text count.
+  const withText = results.filter((r) => r.text.trim());
+  const texts = withText.map((r) => r.text.trim());
+  const confs = withText.map((r) => r.confidence);
+  const raw = texts.join(' ');
+  const confidence = confs.reduce((a, b) => a + b, 0) / Math.max(1, confs.length) / 100;
+  return { value: parseFieldText(f, raw, type), confidence, raw };
+}
+
 async function ocrFields(
   flat: RawImage,
   fields: FieldLayout[],
@@ -524,33 +563,8 @@ async function ocrFields(
   now: Date,
   known: CccdQrData | null = null,
 ): Promise<Partial<Record<FieldName, OcrValue>>> {
-  const ocr = await getOcr();
   const out: Partial<Record<FieldName, OcrValue>> = {};
-  const read = async (f: FieldLayout, equalize: boolean) => {
-    const rows = f.lines ?? 1;
-    const rowH = f.box[3] / rows;
-    // Rows at once: a two-row field keeps both workers busy.
-    const results = await Promise.all(
-      Array.from({ length: rows }, async (_, i) => {
-        const box: [number, number, number, number] = [
-          Math.round(f.box[0] - 6),
-          Math.round(f.box[1] + rowH * i - 4),
-          Math.round(f.box[2] + 12),
-          Math.round(rowH + 8),
-        ];
-        // A later row without ink (a short value) is not read: OCR of a blank row returns junk.
-        if (i > 0 && darkShare(flat, box) < 0.004) return { text: '', confidence: 0 };
-        return ocr.line(await toPng(flat, box, equalize));
-      }),
-    );
-    // A short value leaves the second row of a two-row box empty: only rows with text count.
-    const withText = results.filter((r) => r.text.trim());
-    const texts = withText.map((r) => r.text.trim());
-    const confs = withText.map((r) => r.confidence);
-    const raw = texts.join(' ');
-    const confidence = confs.reduce((a, b) => a + b, 0) / Math.max(1, confs.length) / 100;
-    return { value: parseFieldText(f, raw, type), confidence, raw };
-  };
+  const read = (f: FieldLayout, equalize: boolean) => readField(flat, f, type, equalize);
   const idField = fields.find((f) => f.field === 'id_number' && f.kind === 'id');
   await Promise.all(
     fields.map(async (f) => {
@@ -685,6 +699,34 @@ async function readMrzStrip(
   const text = (await (await getOcr()).mrz(await toPng(flat, [0, top, flat.width, flat.height - top]))).text;
   timings.mrz = (timings.mrz ?? 0) + performance.now() - t;
   return readMrzText(text, now);
+}
+
+/**
+ * A printed name the MRZ on the same page contradicts (the MRZ has no diacritics, so it can only
+ * confirm) is read again with local contrast equalisation, and the reading the MRZ confirms wins.
+ * A family name OCR lost entirely comes back from the MRZ surname when exactly one common family
+ * name folds to it.
+ */
+async function nameByMrz(
+  flat: RawImage,
+  f: FieldLayout,
+  first: OcrValue,
+  mrz: MrzData,
+  type: DocType,
+): Promise<OcrValue> {
+  if (!mrz.surname) return first;
+  const want = foldKey(`${mrz.surname} ${mrz.givenNames ?? ''}`);
+  const confirmed = (r: OcrValue) => r.value !== null && foldKey(r.value) === want;
+  if (!first.value || confirmed(first)) return first;
+  const again = await readField(flat, f, type, true);
+  if (confirmed(again)) return again;
+  for (const r of [first, again]) {
+    const family = familyNameFor(mrz.surname);
+    if (r.value && family && foldKey(`${mrz.surname} ${r.value}`) === want) {
+      return { ...r, value: `${family} ${r.value}` };
+    }
+  }
+  return first;
 }
 
 /** A side after the first phase: card found, flattened, upright, its QR read and its type known. */
@@ -870,6 +912,9 @@ async function readSide(
     mrzRead,
   ]);
   mrz ??= layout.mrz ? mrzLate : null;
+  const nameField = layout.fields.find((f) => f.field === 'full_name');
+  if (mrz && nameField && ocr.full_name)
+    ocr.full_name = await nameByMrz(flat, nameField, ocr.full_name, mrz, layout.type);
   timings[`${label}_ocr`] = performance.now() - t;
   const tq = performance.now();
   const quality = measureQuality(flat, layout, loc.coverage, loc.found);
