@@ -772,6 +772,14 @@ export function createSessionService(deps: {
           [sessionId, decision, JSON.stringify(review), now],
         );
         if (rows.length === 0) throw sessionError('ERR_REVIEW_STATE');
+        if (decision === 'resubmission_requested') {
+          // The person is asked to try again: they get the full number of liveness attempts back.
+          await tx.query(
+            `UPDATE session_uploads SET meta = jsonb_set(meta, '{attempts}', '0')
+              WHERE session_id = $1 AND slot = 'liveness'`,
+            [sessionId],
+          );
+        }
         await recordAudit(tx, actor, {
           action: 'session.review_decided',
           entityType: 'verification_session',

@@ -89,6 +89,22 @@ describe('sessions: bounded liveness attempts, and the sweep of sessions stuck i
     assert.equal((await api('POST', `/v1/sessions/${other}/liveness`)).statusCode, 201);
   });
 
+  test('a reviewer asking for resubmission gives the person their liveness attempts back', async () => {
+    const id = await create(['liveness']);
+    for (const _ of [1, 2]) assert.equal((await api('POST', `/v1/sessions/${id}/liveness`)).statusCode, 201);
+    assert.equal((await api('POST', `/v1/sessions/${id}/liveness`)).statusCode, 409);
+    await t.db.query(`UPDATE verification_sessions SET status = 'review' WHERE id = $1`, [id]);
+    const admin = await t.login('admin@demobank.vn');
+    const review = await admin.request({
+      method: 'POST',
+      url: `/api/verification-sessions/${id}/review`,
+      payload: { decision: 'resubmission_requested', note: 'ảnh mờ / blurry frames' },
+    });
+    assert.equal(review.statusCode, 200, review.body);
+    const answers = await Promise.all([1, 2, 3].map(() => api('POST', `/v1/sessions/${id}/liveness`)));
+    assert.deepEqual(answers.map((a) => a.statusCode).sort(), [201, 201, 409]);
+  });
+
   test('concurrent challenge requests cannot take more than the bound', async () => {
     const id = await create(['liveness']);
     const answers = await Promise.all([1, 2, 3, 4].map(() => api('POST', `/v1/sessions/${id}/liveness`)));
