@@ -372,7 +372,7 @@ describe('portal in Chromium', () => {
       const log = page.getByTestId('delivery-log');
       await log.getByRole('button', { name: 'Làm mới' }).click();
       const row = log.locator('tbody tr').first();
-      await row.locator('.badge', { hasText: 'delivered' }).waitFor();
+      await row.locator('.badge[data-status="delivered"]').waitFor();
       assert.match((await row.textContent()) ?? '', /webhook\.test.*200/);
       await screenshot(page, 'webhooks');
 
@@ -428,6 +428,11 @@ describe('portal in Chromium', () => {
     await page.getByRole('navigation').getByRole('link', { name: 'Người dùng' }).click();
     await page.waitForURL(/\/app\/users$/);
     await page.locator('table tbody tr').first().waitFor();
+    // Filters and badges show labels, not codes.
+    const roleFilter = await page.locator('#f-role option').allTextContents();
+    assert.ok(roleFilter.includes('Quản trị hệ thống') && !roleFilter.includes('admin'), roleFilter.join());
+    const unitFilter = await page.locator('#f-unit_id option').allTextContents();
+    assert.ok(!unitFilter.some((o) => o.startsWith('unt_')), unitFilter.join());
     const form = page.locator('form', { has: page.getByRole('heading', { name: 'Thêm người dùng' }) });
     await form.getByLabel('Email').fill('e2e.agent@ekyc.local');
     await form.getByLabel('Họ tên').fill('Nhân viên E2E');
@@ -455,7 +460,7 @@ describe('portal in Chromium', () => {
 
     const row = page.locator('tr', { hasText: 'e2e.agent@ekyc.local' });
     await row.getByRole('button', { name: 'Vô hiệu hóa' }).click();
-    await row.locator('.badge', { hasText: 'disabled' }).waitFor();
+    await row.locator('.badge', { hasText: 'Đã vô hiệu hóa' }).waitFor();
     await row.getByRole('button', { name: 'Kích hoạt' }).waitFor();
     await screenshot(page, 'admin-user-disabled');
     assert.equal(await login(), 401, 'a disabled user cannot log in');
@@ -465,6 +470,125 @@ describe('portal in Chromium', () => {
     );
     assert.equal(audit?.n, 2);
     assert.deepEqual(browser.errors, []);
+  });
+
+  test('a new staff user must replace the temporary password before the portal opens', async () => {
+    browser.errors.length = 0;
+    const adminLogin = await fetch(`${server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@ekyc.local', password: DEMO_PASSWORD }),
+    });
+    const cookie = adminLogin.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const { csrf_token } = (await adminLogin.json()) as { csrf_token: string };
+    const created = await fetch(`${server.url}/api/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf_token },
+      body: JSON.stringify({ email: 'e2e.first@ekyc.local', full_name: 'Lần Đầu', role: 'operator' }),
+    });
+    assert.equal(created.status, 201, await created.clone().text());
+    const { temporary_password } = (await created.json()) as { temporary_password: string };
+
+    await loginAs(page, server.url, 'e2e.first@ekyc.local', temporary_password);
+    await page.getByRole('heading', { level: 1, name: 'Đổi mật khẩu' }).waitFor();
+    assert.equal(await page.getByRole('navigation').count(), 0, 'no menu until the password is changed');
+    assert.deepEqual(await a11yProblems(page), [], 'password change accessibility');
+    await screenshot(page, 'password-change');
+    await page.getByLabel('Mật khẩu tạm thời').fill(temporary_password);
+    await page.getByLabel('Mật khẩu mới', { exact: true }).fill('Mat-khau-rieng-2026');
+    await page.getByLabel('Nhập lại mật khẩu mới').fill('Mat-khau-khac-2026');
+    await page.getByText('Hai mật khẩu mới không khớp.').waitFor();
+    // The server's rule, shown from its problem+json.
+    await page.getByLabel('Mật khẩu mới', { exact: true }).fill('chidungchucai');
+    await page.getByLabel('Nhập lại mật khẩu mới').fill('chidungchucai');
+    await page.getByRole('button', { name: 'Đổi mật khẩu' }).click();
+    await page.locator('.alert-error', { hasText: 'at least 10 characters' }).waitFor();
+    await page.getByLabel('Mật khẩu mới', { exact: true }).fill('Mat-khau-rieng-2026');
+    await page.getByLabel('Nhập lại mật khẩu mới').fill('Mat-khau-rieng-2026');
+    await page.getByRole('button', { name: 'Đổi mật khẩu' }).click();
+    await page.getByRole('heading', { level: 1, name: /^Xin chào, / }).waitFor();
+    await page.waitForLoadState('networkidle');
+    assert.equal(await page.locator('.alert-error').count(), 0);
+    // The new password is the one that logs in now, straight to the overview.
+    await loginAs(page, server.url, 'e2e.first@ekyc.local', 'Mat-khau-rieng-2026');
+    await page.getByRole('heading', { level: 1, name: /^Xin chào, / }).waitFor();
+    // The refused weak password is the only console error (the browser logs the 400).
+    assert.deepEqual(
+      browser.errors.filter((e) => !e.includes('status of 400')),
+      [],
+    );
+  });
+
+  test('admin adds, edits and deactivates a unit, adds a price version and a channel-share rate; API errors shown', async () => {
+    browser.errors.length = 0;
+    await loginAs(page, server.url, 'admin@ekyc.local');
+    await page.getByRole('navigation').getByRole('link', { name: 'Đơn vị' }).click();
+    await page.waitForURL(/\/app\/units$/);
+    await page.locator('table tbody tr').first().waitFor();
+    await page.getByRole('button', { name: 'Thêm đơn vị' }).click();
+    let dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Mã').fill('E2E_KV');
+    await dialog.getByLabel('Tên').fill('Công ty E2E Khu vực');
+    await dialog.getByLabel('Khu vực').fill('Khu vực 10');
+    assert.deepEqual(await a11yProblems(page), [], 'unit form accessibility');
+    await dialog.getByRole('button', { name: 'Lưu' }).click();
+    const row = page.locator('tr', { hasText: 'E2E_KV' });
+    await row.getByText('Khu vực 10').waitFor();
+    assert.equal(await row.getByText('Công ty khu vực (CTKV)').count(), 1, 'the kind is shown as a label');
+    await row.getByRole('button', { name: 'Sửa' }).click();
+    dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Email').fill('kv10@mobifone.vn');
+    await dialog.getByLabel('Khu vực').fill('Tây Nguyên');
+    await dialog.getByRole('button', { name: 'Lưu' }).click();
+    await row.getByText('Tây Nguyên').waitFor();
+    await row.getByRole('button', { name: 'Ngừng hoạt động' }).click();
+    await row.locator('.badge', { hasText: 'Đã vô hiệu hóa' }).waitFor();
+    await screenshot(page, 'admin-units');
+    const [unit] = await server.db.query<{ region: string; email: string; active: boolean }>(
+      "SELECT region, email, active FROM units WHERE code = 'E2E_KV'",
+    );
+    assert.deepEqual(unit, { region: 'Tây Nguyên', email: 'kv10@mobifone.vn', active: false });
+
+    await page.getByRole('navigation').getByRole('link', { name: 'Gói cước' }).click();
+    await page.waitForURL(/\/app\/plans$/);
+    const plan = page.locator('form', { has: page.getByRole('heading', { name: 'Phiên bản giá mới' }) });
+    await plan.getByLabel('Hiệu lực từ').waitFor();
+    await plan.getByLabel('Hiệu lực từ').fill('2031-01-01');
+    await plan.getByLabel('Bậc 1: đơn giá (₫)').fill('990');
+    assert.deepEqual(await a11yProblems(page), [], 'plans page accessibility');
+    await plan.getByRole('button', { name: 'Lưu phiên bản' }).click();
+    await plan.getByText('Đã lưu phiên bản giá mới.').waitFor();
+    await page.locator('tr', { hasText: '2031-01-01' }).first().waitFor();
+    const [version] = await server.db.query<{ tiers: Array<{ unit_price_vnd: number }> }>(
+      "SELECT tiers FROM price_plan_versions WHERE plan_code = 'cloud_saas_default' AND effective_from = '2031-01-01'",
+    );
+    assert.equal(version?.tiers[0]?.unit_price_vnd, 990);
+
+    const rates = page.locator('section', {
+      has: page.getByRole('heading', { name: 'Tỷ lệ chia sẻ doanh thu kênh' }),
+    });
+    await rates.getByLabel('Tỷ lệ (%)').fill('42.5');
+    await rates.getByLabel('Hiệu lực từ').fill('2031-02-01');
+    await rates.getByRole('button', { name: 'Lưu tỷ lệ' }).click();
+    await rates.locator('tr', { hasText: '2031-02-01' }).getByText('42.50 %').waitFor();
+    // The same channel and date again: the API's problem is shown as its message.
+    await rates.getByLabel('Tỷ lệ (%)').fill('43');
+    await rates.getByLabel('Hiệu lực từ').fill('2031-02-01');
+    await rates.getByRole('button', { name: 'Lưu tỷ lệ' }).click();
+    await rates.locator('.alert-error', { hasText: 'already has a rate from that date' }).waitFor();
+    await screenshot(page, 'admin-plans-rates');
+    const [rate] = await server.db.query<{ rate_bp: number }>(
+      "SELECT rate_bp FROM commission_rates WHERE channel = 'agent' AND effective_from = '2031-02-01'",
+    );
+    assert.equal(rate?.rate_bp, 4250);
+    // The refused duplicate is the only console error (the browser logs the 409).
+    assert.deepEqual(
+      browser.errors.filter((e) => !e.includes('status of 409')),
+      [],
+    );
   });
 
   test("the AM reads this month's channel-share statement after last month's invoice is finalized", async () => {

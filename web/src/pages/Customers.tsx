@@ -7,7 +7,7 @@ import { Empty, ErrorBox, Field, Loading, Modal, useAction, useAsync } from '../
 import { ApiKeysPanel } from './ApiKeys.tsx';
 
 export function CustomersPage() {
-  const { t, fmtDate } = useI18n();
+  const { t, fmtDate, label } = useI18n();
   const [draft, setDraft] = useState(new URLSearchParams(location.search).get('q') ?? '');
   const [q, setQ] = useState(draft);
   const res = useAsync((s) => api.get<{ items: Customer[] }>('/api/customers', { q, limit: 200 }, s), [q]);
@@ -77,7 +77,7 @@ export function CustomersPage() {
                     <Link href={`/app/customers/${c.id}`}>{c.legal_name}</Link>
                   </td>
                   <td data-label={t('customers.taxCode')}>{c.tax_code}</td>
-                  <td data-label={t('customers.segment')}>{c.segment}</td>
+                  <td data-label={t('customers.segment')}>{label('segment', c.segment)}</td>
                   <td data-label={t('customers.contact')}>{c.contact_name ?? '—'}</td>
                   <td data-label={t('customers.created')}>{fmtDate(c.created_at)}</td>
                 </tr>
@@ -93,7 +93,7 @@ export function CustomersPage() {
 const KEY_MANAGERS = new Set(['admin', 'operator', 'customer_admin']);
 
 export function CustomerDetailPage({ id }: { id: string }) {
-  const { t, fmtDate } = useI18n();
+  const { t, fmtDate, label } = useI18n();
   const user = useUser();
   const res = useAsync(
     (s) => api.get<Customer>(`/api/customers/${encodeURIComponent(id)}`, undefined, s),
@@ -114,7 +114,7 @@ export function CustomerDetailPage({ id }: { id: string }) {
               <dt>{t('customers.taxCode')}</dt>
               <dd>{res.data.tax_code}</dd>
               <dt>{t('customers.segment')}</dt>
-              <dd>{res.data.segment}</dd>
+              <dd>{label('segment', res.data.segment)}</dd>
               <dt>{t('customers.unit')}</dt>
               <dd>{res.data.managing_unit_id ?? '—'}</dd>
               <dt>{t('customers.am')}</dt>
@@ -141,7 +141,7 @@ const SEGMENTS = ['bank', 'finance', 'securities', 'insurance', 'other'] as cons
 
 /** A sales unit records a new customer of theirs (the server makes the unit its manager). */
 function NewCustomerModal({ onClose, onDone }: { onClose: () => void; onDone: () => void }) {
-  const { t } = useI18n();
+  const { t, label } = useI18n();
   const action = useAction();
   const [form, setForm] = useState({
     legal_name: '',
@@ -195,7 +195,7 @@ function NewCustomerModal({ onClose, onDone }: { onClose: () => void; onDone: ()
             <select id={id} value={form.segment} onChange={set('segment')}>
               {SEGMENTS.map((s) => (
                 <option key={s} value={s}>
-                  {s}
+                  {label('segment', s)}
                 </option>
               ))}
             </select>

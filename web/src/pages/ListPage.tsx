@@ -13,6 +13,8 @@ export interface Filter {
   label: MsgKey;
   /** Options of a select; `undefined` makes it a checkbox. */
   options?: readonly string[];
+  /** How an option is shown; by default its label under `<name>.<option>` in the dictionary (status.active). */
+  optionLabel?: (option: string) => string;
 }
 
 const PAGE = 50;
@@ -37,7 +39,7 @@ export function ListPage<T extends { id: string | number }>({
   actions?: (row: T, reload: () => void) => ReactNode;
   reloadKey?: number;
 }) {
-  const { t } = useI18n();
+  const { t, label } = useI18n();
   const [values, setValues] = useState<Record<string, string>>({});
   const [limit, setLimit] = useState(PAGE);
   const res = useAsync(
@@ -66,7 +68,7 @@ export function ListPage<T extends { id: string | number }>({
                   <option value="">—</option>
                   {f.options.map((o) => (
                     <option key={o} value={o}>
-                      {o}
+                      {f.optionLabel ? f.optionLabel(o) : label(f.name, o)}
                     </option>
                   ))}
                 </select>
@@ -131,6 +133,7 @@ export function ListPage<T extends { id: string | number }>({
 }
 
 export function StatusBadge({ status }: { status: string }) {
+  const { label } = useI18n();
   const cls = /^(active|approved|done|finalized|closed|resolved|renewed|delivered)$/.test(status)
     ? 'badge-ok'
     : /^(declined|cancelled|expired|abandoned|overdue|breached|failed|disabled)$/.test(status)
@@ -140,5 +143,9 @@ export function StatusBadge({ status }: { status: string }) {
           )
         ? 'badge-warn'
         : '';
-  return <span className={`badge ${cls}`}>{status}</span>;
+  return (
+    <span className={`badge ${cls}`} data-status={status}>
+      {label('status', status)}
+    </span>
+  );
 }

@@ -53,7 +53,12 @@ export function UsersPage() {
         reloadKey={reloadKey}
         filters={[
           { name: 'role', label: 'users.role', options: STAFF_ROLES },
-          { name: 'unit_id', label: 'users.unit', options: unitItems.map((u) => u.id) },
+          {
+            name: 'unit_id',
+            label: 'users.unit',
+            options: unitItems.map((u) => u.id),
+            optionLabel: unitLabel,
+          },
         ]}
         columns={[
           { label: 'users.email', render: (u) => u.email },
