@@ -18,6 +18,15 @@ describe('document type', () => {
     assert.equal(r.fields.full_name?.value, p.full_name);
   });
 
+  test('a CMND front whose title glare left faint ("GIẤY CHỨN … NH NHÂN DÂN") is recognised after CLAHE', async () => {
+    // Eval seed 42, card 301.
+    const p = randomPerson(42 * 100003 + 301, 'cmnd');
+    const photo = await photograph(await renderCard(p, 'cmnd', 'front'), 'moderate', 42 * 31 + 301);
+    const r = await readDocument({ front: photo.image, now });
+    assert.equal(r.document.type, 'cmnd');
+    assert.equal(r.fields.id_number?.value, p.cmnd_number);
+  });
+
   test('a Căn cước front stays a Căn cước', async () => {
     const p = randomPerson(7 * 100003 + 11, 'can_cuoc');
     const photo = await photograph(await renderCard(p, 'can_cuoc', 'front'), 'moderate', 7 * 31 + 11);

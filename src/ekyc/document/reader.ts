@@ -471,19 +471,24 @@ async function classify(
     return { type: 'can_cuoc', side: 'back', flip: true, mrz: null };
   }
   const ocr = await getOcr();
-  for (const flip of likelyUpright(flat) ? [false, true] : [true, false]) {
+  // Glare over a title leaves faint letters: when no reading says anything, all are read again
+  // after local contrast equalisation (never on the happy path).
+  const order = likelyUpright(flat) ? [false, true] : [true, false];
+  const attempts = [false, true].flatMap((equalize) => order.map((flip) => ({ flip, equalize })));
+  for (const { flip, equalize } of attempts) {
     const img = flip ? rotate90(flat, 2) : flat;
+    const png = (b: Box) => toPng(img, b, equalize);
     if (passportLike) {
-      const t = foldKey((await ocr.line(await toPng(img, [250, 50, 620, 50]))).text);
+      const t = foldKey((await ocr.line(await png([250, 50, 620, 50]))).text);
       if (has(t, 'HO CHIEU', 'PASSPORT')) return { type: 'passport', side: 'front', flip, mrz: null };
       continue;
     }
     // Title (fronts) and first label line (backs), read in parallel on the two workers; the CMND
     // title and the line right of a Căn cước back's QR only when those two say nothing.
     const [titleR, bandR] = await Promise.all([
-      ocr.line(await toPng(img, [250, 100, 620, 48])),
+      ocr.line(await png([250, 100, 620, 48])),
       // Left of the fingerprint boxes: their frame lines derail line OCR.
-      ocr.line(await toPng(img, [0, 24, 620, 40])),
+      ocr.line(await png([0, 24, 620, 40])),
     ]);
     const title = foldKey(titleR.text);
     const band = foldKey(bandR.text);
@@ -502,14 +507,14 @@ async function classify(
     if (has(band, 'DAC DIEM', 'NHAN DANG', 'IDENTIFICATION'))
       return { type: 'cccd', side: 'back', flip, mrz: null };
     if (has(band, 'DAN TOC', 'TON GIAO')) return { type: 'cmnd', side: 'back', flip, mrz: null };
-    const cmnd = foldKey((await ocr.line(await toPng(img, [250, 64, 740, 50]))).text);
+    const cmnd = foldKey((await ocr.line(await png([250, 64, 740, 50]))).text);
     if (has(`${title} | ${cmnd}`, 'CHUNG MINH', 'MINH NHAN'))
       return { type: 'cmnd', side: 'front', flip, mrz: null };
     // Căn cước back with an unreadable QR: its first label starts right of the QR. A CMND back whose
     // small labels did not read: its issue line "Ngày … tháng … năm …" is large.
     const [rightR, issuedR] = await Promise.all([
-      ocr.line(await toPng(img, [196, 24, 620, 40])),
-      ocr.line(await toPng(img, [474, 290, 512, 56])),
+      ocr.line(await png([196, 24, 620, 40])),
+      ocr.line(await png([474, 290, 512, 56])),
     ]);
     if (has(foldKey(rightR.text), 'CU TRU', 'RESIDENCE'))
       return { type: 'can_cuoc', side: 'back', flip, mrz: null };
