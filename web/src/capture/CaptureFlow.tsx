@@ -51,7 +51,7 @@ function shotsFor(checks: string[] | undefined): Shot[] {
 const base = (token: string) => `/v1/capture/${encodeURIComponent(token)}`;
 
 export function CaptureFlow({ token }: { token: string }) {
-  const { t, setLang } = useI18n();
+  const { t, setLang, label } = useI18n();
   const [info, setInfo] = useState<CaptureInfo | null>(null);
   const [loadError, setLoadError] = useState<unknown>();
   const [step, setStep] = useState<Step>('consent');
@@ -170,7 +170,7 @@ export function CaptureFlow({ token }: { token: string }) {
           </p>
         ) : info?.status ? (
           <p role="status" data-testid="capture-status" data-status={info.status}>
-            {t('capture.result', { status: info.status })}
+            {t('capture.result', { status: label('status', info.status) })}
           </p>
         ) : null}
         {info?.redirect_url ? (
