@@ -23,6 +23,11 @@ describe('names read again when they cannot be right', () => {
     assert.equal(r.fields.full_name?.value, p.full_name);
   });
 
+  test('a name read around a gap glare left ("PHA     ÔNG HÀ") is read again', async () => {
+    const { p, r } = await evalCard(42, 277, 'cmnd');
+    assert.equal(r.fields.full_name?.value, p.full_name);
+  });
+
   test('a passport name the MRZ contradicts is read again (HẠNH read as IANH)', async () => {
     const { p, r } = await evalCard(7, 279, 'passport');
     assert.equal(r.fields.full_name?.value, p.full_name);

@@ -249,6 +249,11 @@ describe("OCR'd names", () => {
     assert.equal(parseFieldText(nameLayout, 'HUYNH TRỌNG LONG NAM', 'cccd'), 'HUỲNH TRỌNG LONG NAM');
     assert.equal(parseFieldText(nameLayout, "H'Hen Niê", 'cccd'), "H'HEN NIÊ");
     assert.equal(parseFieldText(nameLayout, "' KSOR Y ' BLIM", 'cccd'), 'KSOR Y BLIM');
+    assert.equal(
+      parseFieldText(nameLayout, 'PHAẠM HỒNG HÀ', 'cccd'),
+      'PHẠM HỒNG HÀ',
+      'a vowel emitted twice',
+    );
   });
 });
 

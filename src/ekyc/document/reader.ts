@@ -167,7 +167,13 @@ export function parseFieldText(layout: FieldLayout, text: string, type: DocType)
     case 'name': {
       // Minority names keep an apostrophe between letters (H'HEN NIÊ).
       const letters = t.replace(/[’`]/g, "'").replace(/[^\p{L}\s']|'(?!\p{L})|(?<!\p{L})'/gu, ' ');
-      const n = restoreFamilyName(normalizeName(letters));
+      // OCR sometimes emits a vowel twice, bare and then with its marks (PHAẠM): names have no such pair.
+      const n = restoreFamilyName(
+        normalizeName(letters)
+          .normalize('NFD')
+          .replace(/([AEIOUY])(?=\1[\u0300-\u036f])/g, '')
+          .normalize('NFC'),
+      );
       // Every syllable of a name, Kinh or minority, has a vowel: a lone consonant is a letter
       // OCR split off a word it lost (HUỲNH read as "H H").
       const syllables = n.split(' ').every((w) => /[AEIOUY]/.test(foldKey(w)));
@@ -580,10 +586,16 @@ async function ocrFields(
         return;
       }
       // Text that does not parse, or is read with low confidence, is read once more with local
-      // contrast equalisation; the better of the two readings is kept.
-      if (r.value === null || r.confidence < 0.6) {
+      // contrast equalisation; the better of the two readings is kept. A name with a wide gap
+      // inside was read around letters glare left too faint (PHẠM HỒNG read "PHA     ÔNG"): a
+      // reading without the gap wins.
+      const gapped = (x: OcrValue) => f.kind === 'name' && /\S {3,}\S/.test(x.raw);
+      if (r.value === null || r.confidence < 0.6 || gapped(r)) {
         const again = await read(f, true);
-        if (again.value !== null && (r.value === null || again.confidence > r.confidence)) r = again;
+        const better =
+          again.value !== null &&
+          (r.value === null || (gapped(r) && !gapped(again)) || again.confidence > r.confidence);
+        if (better) r = again;
       }
       out[f.field] = r;
     }),
