@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { photograph, randomPerson, renderCard } from '../fixtures/cards/render.ts';
 import {
   a11yProblems,
   type Browser,
@@ -127,7 +128,8 @@ describe('case review in Chromium', () => {
       0,
       'a decided case has no buttons',
     );
-    assert.match((await page.locator('h1').textContent()) ?? '', /declined/);
+    assert.equal(await page.locator('h1 .badge').getAttribute('data-status'), 'declined');
+    assert.match((await page.locator('h1').textContent()) ?? '', /Từ chối/, 'the status as its label');
     const api = await fetch(`${server.url}/v1/sessions/${id}`, {
       headers: { authorization: `Bearer ${server.tenant.apiKey}` },
     });
@@ -139,6 +141,81 @@ describe('case review in Chromium', () => {
     // English too.
     await page.getByRole('button', { name: /Ngôn ngữ/ }).click();
     await page.getByRole('heading', { name: /Verification case/ }).waitFor();
+    assert.deepEqual(browser.errors, []);
+    await page.getByRole('button', { name: /Language/ }).click();
+  });
+
+  test("a card's detected fields are outlined on its images and light up with their rows", {
+    timeout: 5 * SERVER_WAIT,
+  }, async () => {
+    const person = randomPerson(77, 'cccd_chip');
+    const sides = {
+      front: (await photograph(await renderCard(person, 'cccd_chip', 'front'), 'moderate', 3)).image,
+      back: (await photograph(await renderCard(person, 'cccd_chip', 'back'), 'moderate', 4)).image,
+    };
+    const auth = { authorization: `Bearer ${server.tenant.apiKey}` };
+    const res = await fetch(`${server.url}/v1/sessions`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ reference_id: 'e2e-case-fields', checks: ['document'] }),
+    });
+    const { id } = (await res.json()) as { id: string };
+    for (const side of ['front', 'back'] as const) {
+      const form = new FormData();
+      form.append('file', new Blob([sides[side]], { type: 'image/jpeg' }), `${side}.jpg`);
+      const up = await fetch(`${server.url}/v1/sessions/${id}/documents/${side}`, {
+        method: 'PUT',
+        headers: auth,
+        body: form,
+      });
+      assert.equal(up.status, 200, await up.text());
+    }
+    await fetch(`${server.url}/v1/sessions/${id}/submit`, { method: 'POST', headers: auth });
+    for (let i = 0; i < SERVER_WAIT / 250; i++) {
+      const [row] = await server.db.query<{ status: string }>(
+        'SELECT status FROM verification_sessions WHERE id = $1',
+        [id],
+      );
+      if (row?.status !== 'processing' && row?.status !== 'collecting') break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+
+    browser.errors.length = 0;
+    await loginAs(page, server.url, server.tenant.adminEmail);
+    await page.goto(`${server.url}/app/sessions/${id}`);
+    const front = page.getByTestId('regions-front');
+    await front.waitFor();
+    await page.getByTestId('regions-back').waitFor();
+    // The overlay is in the image's own pixels: its viewBox is the stored photo's size.
+    const size = await page.evaluate(
+      `(() => { const i = document.querySelector('img[data-kind="document_front"]'); return [i.naturalWidth, i.naturalHeight]; })()`,
+    );
+    assert.equal(await front.getAttribute('viewBox'), `0 0 ${(size as number[]).join(' ')}`);
+    const idBox = front.locator('g[data-field="id_number"]');
+    const row = page.locator('tr[data-field="id_number"]');
+    assert.match((await row.textContent()) ?? '', new RegExp(person.id_number));
+    // Pointer on the box lights up the row; keyboard focus on the row's button lights up the box.
+    await idBox.hover();
+    await page.waitForFunction(
+      `document.querySelector('tr[data-field="id_number"]').classList.contains('row-active')`,
+    );
+    await page.mouse.move(0, 0);
+    await row.getByRole('button', { name: 'Mặt trước' }).focus();
+    await page.waitForFunction(
+      `document.querySelector('g[data-field="id_number"]').classList.contains('active')`,
+    );
+    // The box sits over the ID number the renderer printed: inside the image, a wide short strip.
+    const [x, y, w, h] = ['x', 'y', 'width', 'height'].map(async (a) =>
+      Number(await idBox.locator('rect').getAttribute(a)),
+    );
+    const [bx, by, bw, bh] = await Promise.all([x!, y!, w!, h!]);
+    const [W, H] = size as [number, number];
+    assert.ok(
+      bx >= 0 && by >= 0 && bx + bw <= W && by + bh <= H && bw > 2 * bh,
+      JSON.stringify([bx, by, bw, bh]),
+    );
+    assert.deepEqual(await a11yProblems(page), []);
+    await screenshot(page, 'case-fields-outlined');
     assert.deepEqual(browser.errors, []);
   });
 });

@@ -98,8 +98,9 @@ function CaseView({ c, onDecided }: { c: Case; onDecided: () => void }) {
   );
   const img = (k: ImageKind) => c.images.find((i) => i.kind === k);
   // The face pair the match was made on: the chip's signed portrait when there is one, else the card.
-  const reference = img('chip_face') ?? img('document_front');
-  const probe = img('selfie') ?? img('liveness_frame');
+  const matched = c.checks.includes('face');
+  const reference = matched ? (img('chip_face') ?? img('document_front')) : undefined;
+  const probe = matched ? (img('selfie') ?? img('liveness_frame')) : undefined;
   const others = c.images.filter((i) => i !== reference && i !== probe && i.kind !== 'liveness_frame');
   const face = c.scores.face;
   return (
