@@ -86,7 +86,7 @@ export async function calendarRoutes(app: FastifyInstance, ctx: AppContext) {
           required: ['kind', 'name_vi'],
           additionalProperties: false,
         },
-        response: { 200: daySchema, ...errorResponses('ERR_CUSTOMER_NOT_MANAGED') },
+        response: { 200: daySchema, ...errorResponses('ERR_CALENDAR_DAY') },
       },
     },
     async (req) => {
@@ -123,7 +123,7 @@ export async function calendarRoutes(app: FastifyInstance, ctx: AppContext) {
           properties: { day: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } },
           required: ['day'],
         },
-        response: { 204: { type: 'null' }, ...errorResponses('ERR_CUSTOMER_NOT_MANAGED') },
+        response: { 204: { type: 'null' }, ...errorResponses('ERR_CALENDAR_DAY') },
       },
     },
     async (req, reply) => {

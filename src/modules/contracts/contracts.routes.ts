@@ -9,20 +9,6 @@ import * as repo from './contracts.repo.ts';
 import { type ContractService, createContractService, type DeclareInput } from './contracts.service.ts';
 import { contractError } from './errors.ts';
 
-/** What the module's state-changing routes can answer (documented once, see `errorResponses`). */
-const CONTRACT_WRITE_ERRORS = [
-  'ERR_CUSTOMER_NOT_MANAGED',
-  'ERR_CONTRACT_NOT_FOUND',
-  'ERR_FILE_NOT_FOUND',
-  'ERR_LINK_INVALID',
-  'ERR_NOT_FOUND',
-  'ERR_CONFLICT',
-  'ERR_CONTRACT_EXISTS',
-  'ERR_CONTRACT_STATE',
-  'ERR_CUSTOMER_UNASSIGNED',
-  'ERR_RENEWAL_PRIORITY',
-] as const;
-
 const DATE = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const;
 const STATUSES = [
   'declared',
@@ -183,7 +169,17 @@ export async function contractRoutes(app: FastifyInstance, ctx: AppContext) {
         },
         response: {
           201: contractSchema,
-          ...errorResponses(...CONTRACT_WRITE_ERRORS),
+          ...errorResponses(
+            'ERR_UNIT_REQUIRED',
+            'ERR_CONTRACT_EDITION_TERMS',
+            'ERR_CONTRACT_DATES',
+            'ERR_NOT_FOUND',
+            'ERR_CONTRACT_NOT_FOUND',
+            'ERR_CONTRACT_STATE',
+            'ERR_CONTRACT_EXISTS',
+            'ERR_RENEWAL_PRIORITY',
+            'ERR_CUSTOMER_UNASSIGNED',
+          ),
         },
       },
     },
@@ -211,12 +207,7 @@ export async function contractRoutes(app: FastifyInstance, ctx: AppContext) {
         params,
         response: {
           200: contractSchema,
-          ...errorResponses(
-            'ERR_CONTRACT_NOT_FOUND',
-            'ERR_FILE_NOT_FOUND',
-            'ERR_LINK_INVALID',
-            'ERR_NOT_FOUND',
-          ),
+          ...errorResponses('ERR_CONTRACT_NOT_FOUND'),
         },
       },
     },
@@ -231,12 +222,7 @@ export async function contractRoutes(app: FastifyInstance, ctx: AppContext) {
         tags: ['contracts'],
         summary: 'Every transition: who, when, why',
         params,
-        response: errorResponses(
-          'ERR_CONTRACT_NOT_FOUND',
-          'ERR_FILE_NOT_FOUND',
-          'ERR_LINK_INVALID',
-          'ERR_NOT_FOUND',
-        ),
+        response: errorResponses('ERR_CONTRACT_NOT_FOUND'),
       },
     },
     async (req) => {
@@ -260,7 +246,13 @@ export async function contractRoutes(app: FastifyInstance, ctx: AppContext) {
           properties: { admin_email: { type: 'string', format: 'email', maxLength: 200 } },
           additionalProperties: false,
         },
-        response: errorResponses(...CONTRACT_WRITE_ERRORS),
+        response: errorResponses(
+          'ERR_CONTRACT_NOT_FOUND',
+          'ERR_CONTRACT_STATE',
+          'ERR_NOT_FOUND',
+          'ERR_VALIDATION',
+          'ERR_CONFLICT',
+        ),
       },
     },
     async (req) => {
@@ -290,14 +282,7 @@ export async function contractRoutes(app: FastifyInstance, ctx: AppContext) {
           properties: { token: { type: 'string', pattern: '^[A-Za-z0-9_-]{20,100}$' } },
           required: ['token'],
         },
-        response: errorResponses(
-          'ERR_CUSTOMER_NOT_MANAGED',
-          'ERR_CONTRACT_NOT_FOUND',
-          'ERR_FILE_NOT_FOUND',
-          'ERR_LINK_INVALID',
-          'ERR_NOT_FOUND',
-          'ERR_LINK_USED',
-        ),
+        response: errorResponses('ERR_LINK_INVALID', 'ERR_LINK_USED'),
       },
     },
     async (req, reply) => {
@@ -323,7 +308,12 @@ export async function contractRoutes(app: FastifyInstance, ctx: AppContext) {
         },
         response: {
           200: contractSchema,
-          ...errorResponses(...CONTRACT_WRITE_ERRORS),
+          ...errorResponses(
+            'ERR_CONTRACT_NOT_FOUND',
+            'ERR_NOT_FOUND',
+            'ERR_CUSTOMER_NOT_MANAGED',
+            'ERR_CONTRACT_STATE',
+          ),
         },
       },
     },
@@ -346,13 +336,7 @@ export async function contractRoutes(app: FastifyInstance, ctx: AppContext) {
         tags: ['contracts'],
         summary: 'The activation letter as PDF',
         params,
-        response: errorResponses(
-          'ERR_CUSTOMER_NOT_MANAGED',
-          'ERR_CONTRACT_NOT_FOUND',
-          'ERR_FILE_NOT_FOUND',
-          'ERR_LINK_INVALID',
-          'ERR_NOT_FOUND',
-        ),
+        response: errorResponses('ERR_CONTRACT_NOT_FOUND', 'ERR_NOT_FOUND'),
       },
     },
     async (req, reply) => {
@@ -380,7 +364,7 @@ export async function contractRoutes(app: FastifyInstance, ctx: AppContext) {
         },
         response: {
           200: contractSchema,
-          ...errorResponses(...CONTRACT_WRITE_ERRORS),
+          ...errorResponses('ERR_CONTRACT_NOT_FOUND', 'ERR_CUSTOMER_NOT_MANAGED', 'ERR_CONTRACT_STATE'),
         },
       },
     },
@@ -400,7 +384,7 @@ export async function contractRoutes(app: FastifyInstance, ctx: AppContext) {
         params,
         response: {
           200: contractSchema,
-          ...errorResponses(...CONTRACT_WRITE_ERRORS),
+          ...errorResponses('ERR_CONTRACT_NOT_FOUND', 'ERR_CONTRACT_STATE', 'ERR_NOT_FOUND'),
         },
       },
     },
@@ -431,7 +415,13 @@ export async function contractRoutes(app: FastifyInstance, ctx: AppContext) {
         },
         response: {
           200: contractSchema,
-          ...errorResponses(...CONTRACT_WRITE_ERRORS),
+          ...errorResponses(
+            'ERR_CONTRACT_DATES',
+            'ERR_CONTRACT_NOT_FOUND',
+            'ERR_NOT_FOUND',
+            'ERR_CUSTOMER_NOT_MANAGED',
+            'ERR_CONTRACT_STATE',
+          ),
         },
       },
     },
@@ -455,7 +445,7 @@ export async function contractRoutes(app: FastifyInstance, ctx: AppContext) {
         params,
         response: {
           200: contractSchema,
-          ...errorResponses(...CONTRACT_WRITE_ERRORS),
+          ...errorResponses('ERR_CONTRACT_NOT_FOUND', 'ERR_CONTRACT_STATE', 'ERR_NOT_FOUND'),
         },
       },
     },
@@ -475,12 +465,10 @@ export async function contractRoutes(app: FastifyInstance, ctx: AppContext) {
         params,
         multipart: { file: { file: true, required: true, description: 'The signed contract, PDF' } },
         response: errorResponses(
-          'ERR_CUSTOMER_NOT_MANAGED',
-          'ERR_CONTRACT_NOT_FOUND',
-          'ERR_FILE_NOT_FOUND',
-          'ERR_LINK_INVALID',
-          'ERR_NOT_FOUND',
           'ERR_FILE_NOT_PDF',
+          'ERR_CONTRACT_NOT_FOUND',
+          'ERR_NOT_FOUND',
+          'ERR_CUSTOMER_NOT_MANAGED',
         ),
       },
     },
@@ -506,13 +494,7 @@ export async function contractRoutes(app: FastifyInstance, ctx: AppContext) {
         tags: ['contracts'],
         summary: 'Download the signed contract PDF',
         params,
-        response: errorResponses(
-          'ERR_CUSTOMER_NOT_MANAGED',
-          'ERR_CONTRACT_NOT_FOUND',
-          'ERR_FILE_NOT_FOUND',
-          'ERR_LINK_INVALID',
-          'ERR_NOT_FOUND',
-        ),
+        response: errorResponses('ERR_CONTRACT_NOT_FOUND', 'ERR_FILE_NOT_FOUND'),
       },
     },
     async (req, reply) => {
@@ -543,7 +525,7 @@ export async function contractRoutes(app: FastifyInstance, ctx: AppContext) {
         },
         response: {
           200: { type: 'object', properties: { items: { type: 'array', items: taskSchema } } },
-          ...errorResponses('ERR_CUSTOMER_NOT_MANAGED'),
+          ...errorResponses(),
         },
       },
     },

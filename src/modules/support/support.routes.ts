@@ -34,18 +34,6 @@ import {
 import { createSupportService, DESK_ROLES, type SupportService } from './support.service.ts';
 import { type Action, HOTLINES, type Priority, type Queue, type Status } from './workflow.ts';
 
-/** What the module's state-changing routes can answer (documented once, see `errorResponses`). */
-const REQUEST_WRITE_ERRORS = [
-  'ERR_NOT_FOUND',
-  'ERR_SUPPORT_NOT_FOUND',
-  'ERR_CONFLICT',
-  'ERR_SUPPORT_ATTACHMENT_LIMIT',
-  'ERR_SUPPORT_EMAIL_DUPLICATE',
-  'ERR_SUPPORT_LEAD_QUEUE',
-  'ERR_SUPPORT_REVIEW_NOT_OPEN',
-  'ERR_SUPPORT_TRANSITION',
-] as const;
-
 const STAFF_READERS = ['admin', 'operator', 'support_agent', 'unit_user', 'agent_user', 'am', 'kam'] as const;
 const ok = (schema: object) => ({ 200: schema });
 const one = { ...ok(requestSchema) };
@@ -123,11 +111,7 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
         body: callBody,
         response: {
           201: requestSchema,
-          ...errorResponses(
-            'ERR_SUPPORT_CALLBACK_TIME',
-            'ERR_SUPPORT_CUSTOMER_UNKNOWN',
-            'ERR_SUPPORT_EMAIL_INVALID',
-          ),
+          ...errorResponses('ERR_SUPPORT_CUSTOMER_UNKNOWN'),
         },
       },
     },
@@ -167,11 +151,7 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
         body: portalBody,
         response: {
           201: requestSchema,
-          ...errorResponses(
-            'ERR_SUPPORT_CALLBACK_TIME',
-            'ERR_SUPPORT_CUSTOMER_UNKNOWN',
-            'ERR_SUPPORT_EMAIL_INVALID',
-          ),
+          ...errorResponses('ERR_SUPPORT_CUSTOMER_UNKNOWN'),
         },
       },
     },
@@ -200,17 +180,9 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
         response: {
           201: requestSchema,
           ...errorResponses(
-            'ERR_CONFLICT',
-            'ERR_SUPPORT_ATTACHMENT_LIMIT',
-            'ERR_SUPPORT_EMAIL_DUPLICATE',
-            'ERR_SUPPORT_LEAD_QUEUE',
-            'ERR_SUPPORT_REVIEW_NOT_OPEN',
-            'ERR_SUPPORT_TRANSITION',
-            'ERR_SUPPORT_ATTACHMENT_TOO_LARGE',
-            'ERR_SUPPORT_ATTACHMENT_TYPE',
-            'ERR_SUPPORT_CALLBACK_TIME',
-            'ERR_SUPPORT_CUSTOMER_UNKNOWN',
+            'ERR_UNSUPPORTED_MEDIA_TYPE',
             'ERR_SUPPORT_EMAIL_INVALID',
+            'ERR_SUPPORT_EMAIL_DUPLICATE',
           ),
         },
       },
@@ -257,7 +229,7 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
         tags: ['support'],
         summary: 'One request with its history (a customer sees only the parts meant for it)',
         params: idp,
-        response: { ...one, ...errorResponses('ERR_NOT_FOUND', 'ERR_SUPPORT_NOT_FOUND') },
+        response: { ...one, ...errorResponses('ERR_SUPPORT_NOT_FOUND') },
       },
     },
     async (req) => support.get(await viewer(req), req.params.id),
@@ -284,19 +256,7 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
         body: transitionBody,
         response: {
           ...one,
-          ...errorResponses(
-            'ERR_NOT_FOUND',
-            'ERR_SUPPORT_NOT_FOUND',
-            'ERR_CONFLICT',
-            'ERR_SUPPORT_ATTACHMENT_LIMIT',
-            'ERR_SUPPORT_EMAIL_DUPLICATE',
-            'ERR_SUPPORT_LEAD_QUEUE',
-            'ERR_SUPPORT_REVIEW_NOT_OPEN',
-            'ERR_SUPPORT_TRANSITION',
-            'ERR_SUPPORT_CALLBACK_TIME',
-            'ERR_SUPPORT_CUSTOMER_UNKNOWN',
-            'ERR_SUPPORT_EMAIL_INVALID',
-          ),
+          ...errorResponses('ERR_SUPPORT_NOT_FOUND', 'ERR_SUPPORT_TRANSITION', 'ERR_SUPPORT_CALLBACK_TIME'),
         },
       },
     },
@@ -325,7 +285,7 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
         },
         response: {
           ...one,
-          ...errorResponses(...REQUEST_WRITE_ERRORS),
+          ...errorResponses('ERR_SUPPORT_NOT_FOUND', 'ERR_SUPPORT_TRANSITION'),
         },
       },
     },
@@ -346,7 +306,7 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
           required: ['body'],
           additionalProperties: false,
         },
-        response: { ...one, ...errorResponses('ERR_NOT_FOUND', 'ERR_SUPPORT_NOT_FOUND') },
+        response: { ...one, ...errorResponses('ERR_SUPPORT_NOT_FOUND') },
       },
     },
     async (req) => support.internalNote(actorOf(req), await viewer(req), req.params.id, req.body.body),
@@ -369,7 +329,7 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
         },
         response: {
           ...one,
-          ...errorResponses(...REQUEST_WRITE_ERRORS),
+          ...errorResponses('ERR_SUPPORT_NOT_FOUND', 'ERR_SUPPORT_REVIEW_NOT_OPEN'),
         },
       },
     },
@@ -393,7 +353,7 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
         },
         response: {
           ...one,
-          ...errorResponses(...REQUEST_WRITE_ERRORS),
+          ...errorResponses('ERR_SUPPORT_NOT_FOUND', 'ERR_SUPPORT_LEAD_QUEUE', 'ERR_SUPPORT_TRANSITION'),
         },
       },
     },
@@ -421,16 +381,12 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
         response: {
           201: listOf(attachmentSchema),
           ...errorResponses(
-            'ERR_NOT_FOUND',
+            'ERR_UNSUPPORTED_MEDIA_TYPE',
+            'ERR_BAD_REQUEST',
             'ERR_SUPPORT_NOT_FOUND',
-            'ERR_CONFLICT',
-            'ERR_SUPPORT_ATTACHMENT_LIMIT',
-            'ERR_SUPPORT_EMAIL_DUPLICATE',
-            'ERR_SUPPORT_LEAD_QUEUE',
-            'ERR_SUPPORT_REVIEW_NOT_OPEN',
-            'ERR_SUPPORT_TRANSITION',
             'ERR_SUPPORT_ATTACHMENT_TOO_LARGE',
             'ERR_SUPPORT_ATTACHMENT_TYPE',
+            'ERR_SUPPORT_ATTACHMENT_LIMIT',
           ),
         },
       },
@@ -477,7 +433,7 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
           required: ['id', 'attachmentId'],
           additionalProperties: false,
         },
-        response: errorResponses('ERR_NOT_FOUND', 'ERR_SUPPORT_NOT_FOUND'),
+        response: errorResponses('ERR_SUPPORT_NOT_FOUND'),
       },
     },
     async (req, reply) => {
@@ -554,7 +510,7 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
         tags: ['support'],
         summary: 'Set the target of one queue and priority',
         body: targetSchema,
-        response: { 200: targetSchema, ...errorResponses() },
+        response: { 200: targetSchema, ...errorResponses('ERR_BAD_REQUEST') },
       },
     },
     async (req) => {
@@ -646,7 +602,7 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
             type: 'object',
             properties: { user_id: { type: 'string' }, queues: { type: 'array', items: { type: 'string' } } },
           },
-          ...errorResponses(...REQUEST_WRITE_ERRORS),
+          ...errorResponses('ERR_NOT_FOUND', 'ERR_CONFLICT'),
         },
       },
     },
@@ -682,7 +638,7 @@ export async function supportRoutes(app: FastifyInstance, ctx: AppContext) {
           },
           additionalProperties: false,
         },
-        response: errorResponses(),
+        response: errorResponses('ERR_BAD_REQUEST'),
       },
     },
     async (req, reply) => {
