@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -44,10 +44,21 @@ export const CHROMIUM_FLAGS = [
 export async function ensureBuilt(): Promise<void> {
   const built = await stat(path.join(DIST, 'index.html')).catch(() => null);
   if (built && !(await newerThan(path.join(REPO, 'web'), built.mtimeMs))) return;
+  // Built beside and swapped in, so a service already serving web/dist (another run) never finds it empty.
+  const fresh = `${DIST}.${process.pid}`;
   const { build } = await import('vite');
-  await build({ root: path.join(REPO, 'web'), logLevel: 'warn' });
-  if (!existsSync(path.join(DIST, 'index.html')))
-    throw new Error(`vite build did not produce ${DIST}/index.html`);
+  try {
+    await build({ root: path.join(REPO, 'web'), logLevel: 'warn', build: { outDir: fresh } });
+    if (!existsSync(path.join(fresh, 'index.html')))
+      throw new Error(`vite build did not produce ${fresh}/index.html`);
+  } catch (err) {
+    await rm(fresh, { recursive: true, force: true });
+    throw err;
+  }
+  const old = `${DIST}.old.${process.pid}`;
+  await rename(DIST, old).catch(() => {});
+  await rename(fresh, DIST);
+  await rm(old, { recursive: true, force: true });
 }
 
 async function newerThan(web: string, mtimeMs: number): Promise<boolean> {
