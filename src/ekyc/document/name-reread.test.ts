@@ -28,6 +28,11 @@ describe('names read again when they cannot be right', () => {
     assert.equal(r.fields.full_name?.value, p.full_name);
   });
 
+  test('a short word tesseract returns nothing for when cropped close (sex "Nam") reads on the re-read', async () => {
+    const { p, r } = await evalCard(13, 11, 'can_cuoc');
+    assert.equal(r.fields.sex?.value, p.sex);
+  });
+
   test('a passport name the MRZ contradicts is read again (HẠNH read as IANH)', async () => {
     const { p, r } = await evalCard(7, 279, 'passport');
     assert.equal(r.fields.full_name?.value, p.full_name);

@@ -118,6 +118,7 @@ async function toPng(
   img: RawImage,
   box: [number, number, number, number],
   equalize = false,
+  margin = 0,
 ): Promise<Buffer> {
   const x = Math.max(0, Math.round(box[0]));
   const y = Math.max(0, Math.round(box[1]));
@@ -128,6 +129,8 @@ async function toPng(
     .extract({ left: x, top: y, width: w, height: h })
     .greyscale();
   if (equalize) p = p.clahe({ width: 24, height: 24, maxSlope: 6 });
+  if (margin)
+    p = p.extend({ top: margin, bottom: margin, left: margin, right: margin, background: '#ffffff' });
   return p.normalise().withMetadata({ density: 300 }).png({ compressionLevel: 1 }).toBuffer();
 }
 
@@ -555,7 +558,9 @@ async function readField(
       ];
       // A later row without ink (a short value) is not read: OCR of a blank row returns junk.
       if (i > 0 && darkShare(flat, box) < 0.004) return { text: '', confidence: 0 };
-      return ocr.line(await toPng(flat, box, equalize));
+      // A short word cropped close (sex: "Nam") sometimes reads as nothing: its re-read gets a
+      // white margin (wider boxes read worse with one).
+      return ocr.line(await toPng(flat, box, equalize, equalize && f.box[2] < 200 ? 24 : 0));
     }),
   );
   // A short value leaves the second row of a two-row box empty: only rows with text count.
