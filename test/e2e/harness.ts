@@ -57,7 +57,8 @@ export async function ensureBuilt(): Promise<void> {
   }
   const old = `${DIST}.old.${process.pid}`;
   await rename(DIST, old).catch(() => {});
-  await rename(fresh, DIST);
+  // Another test process built it at the same time and swapped first: its build is as fresh.
+  await rename(fresh, DIST).catch(() => rm(fresh, { recursive: true, force: true }));
   await rm(old, { recursive: true, force: true });
 }
 
