@@ -514,6 +514,7 @@ const vi = {
   'case.action.done': 'Đã thực hiện',
   'case.action.missed': 'Không thấy',
   'case.action.at': 'tại giây {s}',
+  'case.action.frame': 'Khung hình lúc {action}',
   'capture.processing': 'Đang xử lý kết quả…',
   'capture.result': 'Kết quả: {status}',
   'tasks.provisioned':
@@ -1088,6 +1089,7 @@ const en: Record<MsgKey, string> = {
   'case.action.done': 'Done',
   'case.action.missed': 'Not seen',
   'case.action.at': 'at {s} s',
+  'case.action.frame': 'Frame at {action}',
   'capture.processing': 'Processing the result…',
   'capture.result': 'Result: {status}',
   'tasks.provisioned':

@@ -170,6 +170,26 @@ describe('a full verification session (document front+back, selfie, liveness)', 
       actions.map((a) => [a, true]),
     );
     assert.ok(view.images.some((i: { kind: string }) => i.kind === 'liveness_frame'));
+    // …and the frame at each action seen, kept sealed and streamed one by one.
+    assert.deepEqual(
+      view.liveness_frames.map((f: { action: string }) => f.action),
+      actions,
+    );
+    const [firstAt, secondAt] = view.liveness_frames.map((f: { at_ms: number }) => f.at_ms);
+    assert.ok(secondAt > firstAt, 'in the order seen');
+    for (const f of view.liveness_frames as Array<{ url: string }>) {
+      const shot = await reviewer.request({ method: 'GET', url: f.url });
+      assert.equal(shot.statusCode, 200, shot.body);
+      assert.equal(shot.headers['content-type'], 'image/jpeg');
+      assert.equal(shot.headers['cache-control'], 'no-store');
+    }
+    const frameUrl = (n: number) => `/api/verification-sessions/${id}/liveness-frames/${n}`;
+    const missing = await reviewer.request({ method: 'GET', url: frameUrl(actions.length) });
+    assert.equal(missing.json().code, 'ERR_SESSION_IMAGE_NOT_FOUND');
+    const stranger = await t.login('agent1@ekyc.local');
+    assert.equal((await stranger.request({ method: 'GET', url: frameUrl(0) })).statusCode, 403);
+    // Kept from the liveness upload, not uploaded by the client: the public view does not list it.
+    assert.ok(!s.uploads.some((u: { slot: string }) => u.slot === 'liveness_frames'));
     const after = await Promise.all(kinds.map(usage));
     assert.deepEqual(
       after.map((n, i) => n - before[i]!),

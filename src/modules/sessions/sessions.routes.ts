@@ -1098,6 +1098,18 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
                   },
                 },
               },
+              liveness_frames: {
+                type: 'array',
+                description: 'The liveness frame at each action the engine saw, in the order seen',
+                items: {
+                  type: 'object',
+                  properties: {
+                    action: { type: 'string' },
+                    at_ms: { type: 'integer', description: 'ms after the first frame with a face' },
+                    url: { type: 'string' },
+                  },
+                },
+              },
               thresholds: {
                 type: ['object', 'null'],
                 additionalProperties: true,
@@ -1140,6 +1152,35 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
     async (req, reply) => {
       reply.header('cache-control', 'no-store');
       const img = await sessions.caseImage(req.params.id, req.params.kind, actorOf(req), visibleTo(req));
+      return reply
+        .header('content-type', img.type)
+        .header('x-content-type-options', 'nosniff')
+        .header('content-disposition', 'inline')
+        .send(img.content);
+    },
+  );
+
+  app.get<{ Params: { id: string; n: number } }>(
+    '/api/verification-sessions/:id/liveness-frames/:n',
+    {
+      preHandler: ctx.guards.user(...REVIEWERS),
+      schema: {
+        tags: ['sessions'],
+        summary: 'The liveness frame at the n-th action seen (0-based), decrypted, as JPEG',
+        description:
+          'Each view is audited (`session.image_viewed`). Answered with `Cache-Control: no-store`.',
+        params: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['id', 'n'],
+          properties: { ...sessionParams.properties, n: { type: 'integer', minimum: 0, maximum: 9 } },
+        },
+        response: errorResponses('ERR_SESSION_NOT_FOUND', 'ERR_SESSION_IMAGE_NOT_FOUND', 'ERR_DATA_ERASED'),
+      },
+    },
+    async (req, reply) => {
+      reply.header('cache-control', 'no-store');
+      const img = await sessions.caseActionFrame(req.params.id, req.params.n, actorOf(req), visibleTo(req));
       return reply
         .header('content-type', img.type)
         .header('x-content-type-options', 'nosniff')

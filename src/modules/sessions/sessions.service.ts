@@ -61,7 +61,7 @@ interface LivenessSlotMeta {
     live: boolean;
     score: number;
     checks: Array<{ name: string; passed: boolean; value?: number; detail?: string }>;
-    actions: unknown[];
+    actions: Array<{ action: string; done: boolean; at_ms: number | null }>;
   };
   error?: string;
 }
@@ -76,7 +76,12 @@ export type SessionStatus =
   | 'resubmission_requested'
   | 'expired'
   | 'abandoned';
-export type Slot = 'document_front' | 'document_back' | 'selfie' | 'liveness' | 'chip';
+export type Slot = 'document_front' | 'document_back' | 'selfie' | 'liveness' | 'liveness_frames' | 'chip';
+
+/** The `liveness_frames` slot's meta: which action each stored frame shows (no personal data). */
+interface ActionFramesMeta {
+  frames: Array<{ action: string; at_ms: number }>;
+}
 /** The images a reviewer can look at, and the upload slot each comes from. */
 export const CASE_IMAGES = {
   document_front: 'document_front',
@@ -138,6 +143,28 @@ export interface DocumentRegions {
   fields: Record<string, { side: 'front' | 'back'; box: Box }>;
   corners: CardCorners;
   portrait: Box | null;
+}
+
+/**
+ * For each action the engine saw, the frame nearest the moment it saw it (`at_ms` counts from the
+ * first frame with a face; the first frame is close enough), as JSON of base64 images in action order.
+ */
+function actionFrames(
+  frames: readonly Frame[],
+  actions: ReadonlyArray<{ action: string; done: boolean; at_ms: number | null }>,
+): { content: Buffer; frames: ActionFramesMeta['frames'] } | null {
+  const t0 = frames[0]!.t;
+  const seen = actions.filter((a): a is { action: string; done: boolean; at_ms: number } => a.at_ms !== null);
+  if (seen.length === 0) return null;
+  const images = seen.map((a) => {
+    let best = frames[0]!;
+    for (const f of frames) if (Math.abs(f.t - t0 - a.at_ms) < Math.abs(best.t - t0 - a.at_ms)) best = f;
+    return best.image.toString('base64');
+  });
+  return {
+    content: Buffer.from(JSON.stringify(images)),
+    frames: seen.map((a) => ({ action: a.action, at_ms: a.at_ms })),
+  };
 }
 
 function regionsOf(doc: DocumentReadResult): DocumentRegions {
@@ -295,7 +322,10 @@ export function createSessionService(deps: {
         : null,
       submitted_at: iso(row.submitted_at),
       completed_at: iso(row.completed_at),
-      uploads: uploads.map((u) => ({ slot: u.slot, uploaded_at: iso(u.created_at) })),
+      // The action frames are kept from the liveness upload, not uploaded by the client.
+      uploads: uploads
+        .filter((u) => u.slot !== 'liveness_frames')
+        .map((u) => ({ slot: u.slot, uploaded_at: iso(u.created_at) })),
       decision: row.rule_version === null ? null : { rule_version: row.rule_version, reasons: row.reasons },
       reason_codes: row.reasons.map((r) => r.code),
       scores: result?.scores ?? {},
@@ -361,6 +391,7 @@ export function createSessionService(deps: {
       case 'selfie':
         return checks.includes('face') || checks.includes('liveness');
       case 'liveness':
+      case 'liveness_frames':
         return checks.includes('liveness');
       case 'chip':
         return checks.includes('chip');
@@ -652,6 +683,9 @@ export function createSessionService(deps: {
         if (attempts > max) throw exhausted();
         const meta: LivenessSlotMeta = { challenge_id: c.id, state: 'issued', attempts };
         await putSlot(tx, id, 'liveness', Buffer.alloc(0), sha256Hex(''), 'application/octet-stream', meta);
+        await tx.query("DELETE FROM session_uploads WHERE session_id = $1 AND slot = 'liveness_frames'", [
+          id,
+        ]);
         await touch(tx, id);
       });
       return c;
@@ -696,8 +730,22 @@ export function createSessionService(deps: {
       }
       const frame = frames[0]!.image;
       const sealedFrame = await sealUpload(customerId, id, 'liveness', frame);
+      const shots = meta.verdict ? actionFrames(frames, meta.verdict.actions) : null;
+      const sealedShots = shots && (await sealUpload(customerId, id, 'liveness_frames', shots.content));
       await db.transaction(async (tx) => {
         await putSlot(tx, id, 'liveness', sealedFrame, sha256Hex(frame), 'image/jpeg', meta);
+        if (shots && sealedShots)
+          await putSlot(
+            tx,
+            id,
+            'liveness_frames',
+            sealedShots,
+            sha256Hex(shots.content),
+            'application/json',
+            {
+              frames: shots.frames,
+            } satisfies ActionFramesMeta,
+          );
         await touch(tx, id);
       });
       if (failure) throw failure;
@@ -825,10 +873,17 @@ export function createSessionService(deps: {
         entityId: s.id,
         customerId: s.customer_id,
       });
+      const shots = slots.find((x) => x.slot === 'liveness_frames')?.meta as
+        | Partial<ActionFramesMeta>
+        | undefined;
       return {
         ...v,
         customer_id: s.customer_id,
         regions: (await readResult(s))?.regions ?? null,
+        liveness_frames: (shots?.frames ?? []).map((f, n) => ({
+          ...f,
+          url: `/api/verification-sessions/${s.id}/liveness-frames/${n}`,
+        })),
         images: images.map((kind) => ({ kind, url: `/api/verification-sessions/${s.id}/images/${kind}` })),
         thresholds: rules
           ? {
@@ -857,6 +912,29 @@ export function createSessionService(deps: {
         entityId: s.id,
         customerId: s.customer_id,
         details: { image: kind },
+      });
+      return { content, type };
+    },
+
+    /** The liveness frame at the `n`-th action seen, opened for a reviewer (an audited view). */
+    async caseActionFrame(
+      sessionId: string,
+      n: number,
+      actor: Actor,
+      visible: (customerId: string) => Promise<boolean>,
+    ): Promise<{ content: Buffer; type: string }> {
+      const s = await visibleSession(sessionId, visible);
+      const stored = await openedSlot(s.id, 'liveness_frames');
+      const b64 = stored ? (JSON.parse(stored.toString('utf8')) as string[])[n] : undefined;
+      const content = b64 === undefined ? null : Buffer.from(b64, 'base64');
+      const type = content ? imageType(content) : null;
+      if (!content || !type) throw sessionError('ERR_SESSION_IMAGE_NOT_FOUND');
+      await recordAudit(db, actor, {
+        action: 'session.image_viewed',
+        entityType: 'verification_session',
+        entityId: s.id,
+        customerId: s.customer_id,
+        details: { image: `liveness_action_${n}` },
       });
       return { content, type };
     },

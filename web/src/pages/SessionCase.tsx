@@ -48,6 +48,8 @@ interface Case {
   review: { decision: string; note: string | null; by: string | null; at: string } | null;
   erased: boolean;
   images: Array<{ kind: ImageKind; url: string }>;
+  /** The liveness frame at each action the engine saw. */
+  liveness_frames: Array<{ action: string; at_ms: number; url: string }>;
   /** Where the reader found each field, in pixels of the stored image of its side. */
   regions: { fields: Record<string, { side: Side; box: Box }> } | null;
   thresholds: {
@@ -272,18 +274,23 @@ function Liveness({ c, frame }: { c: Case; frame: { kind: ImageKind; url: string
             <span>{t('case.image.liveness_frame')}</span>
           </li>
         ) : null}
-        {(live?.actions ?? []).map((a, i) => (
-          <li key={a.action} className="liveness-step" data-action={a.action}>
-            <span className="liveness-step-n">{i + 1}</span>
-            <strong>{t(`case.action.${a.action}` as MsgKey)}</strong>
-            <span className={`badge ${a.done ? 'badge-ok' : 'badge-bad'}`}>
-              {t(a.done ? 'case.action.done' : 'case.action.missed')}
-            </span>
-            {a.at_ms === null ? null : (
-              <span className="muted small">{t('case.action.at', { s: (a.at_ms / 1000).toFixed(1) })}</span>
-            )}
-          </li>
-        ))}
+        {(live?.actions ?? []).map((a, i) => {
+          const shot = c.liveness_frames.find((f) => f.action === a.action);
+          const name = t(`case.action.${a.action}` as MsgKey);
+          return (
+            <li key={a.action} className="liveness-step" data-action={a.action}>
+              {shot ? <img src={shot.url} alt={t('case.action.frame', { action: name })} /> : null}
+              <span className="liveness-step-n">{i + 1}</span>
+              <strong>{name}</strong>
+              <span className={`badge ${a.done ? 'badge-ok' : 'badge-bad'}`}>
+                {t(a.done ? 'case.action.done' : 'case.action.missed')}
+              </span>
+              {a.at_ms === null ? null : (
+                <span className="muted small">{t('case.action.at', { s: (a.at_ms / 1000).toFixed(1) })}</span>
+              )}
+            </li>
+          );
+        })}
       </ol>
       {live?.error ? (
         <p>
