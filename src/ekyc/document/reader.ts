@@ -168,6 +168,9 @@ export function parseFieldText(layout: FieldLayout, text: string, type: DocType)
       return normalizeSex(t);
     }
     case 'name': {
+      // A wide gap inside a name is letters glare left too faint, read around (PHẠM HỒNG read
+      // "PHA     ÔNG", VIỆT dropped from "GIA        THẮNG"): not a name.
+      if (/\S {3,}\S/.test(text)) return null;
       // Minority names keep an apostrophe between letters (H'HEN NIÊ).
       const letters = t.replace(/[’`]/g, "'").replace(/[^\p{L}\s']|'(?!\p{L})|(?<!\p{L})'/gu, ' ');
       // OCR sometimes emits a vowel twice, bare and then with its marks (PHAẠM): names have no such pair.
@@ -591,16 +594,10 @@ async function ocrFields(
         return;
       }
       // Text that does not parse, or is read with low confidence, is read once more with local
-      // contrast equalisation; the better of the two readings is kept. A name with a wide gap
-      // inside was read around letters glare left too faint (PHẠM HỒNG read "PHA     ÔNG"): a
-      // reading without the gap wins.
-      const gapped = (x: OcrValue) => f.kind === 'name' && /\S {3,}\S/.test(x.raw);
-      if (r.value === null || r.confidence < 0.6 || gapped(r)) {
+      // contrast equalisation; the better of the two readings is kept.
+      if (r.value === null || r.confidence < 0.6) {
         const again = await read(f, true);
-        const better =
-          again.value !== null &&
-          (r.value === null || (gapped(r) && !gapped(again)) || again.confidence > r.confidence);
-        if (better) r = again;
+        if (again.value !== null && (r.value === null || again.confidence > r.confidence)) r = again;
       }
       out[f.field] = r;
     }),
