@@ -242,7 +242,7 @@ const cmndBack: Layout = {
     [230, 300, 170, 210],
   ],
   keywords: ['DAN TOC', 'TON GIAO', 'DAU VET'],
-  title: [{ text: 'DẤU VẾT RIÊNG VÀ DỊ HÌNH', at: [40, 130], size: 24, color: '#1a1a1a' }],
+  title: [{ text: 'DẤU VẾT RIÊNG VÀ DỊ HÌNH', at: [224, 130], size: 24, color: '#1a1a1a' }],
   fields: [
     f('ethnicity', 'text', 'Dân tộc:', [40, 64], [160, 30, 300, 46], 28),
     f('religion', 'text', 'Tôn giáo:', [500, 64], [630, 30, 340, 46], 28),
