@@ -140,15 +140,38 @@ export interface AuditRow extends ChainFields {
   id: number;
 }
 
-export async function listAudit(
-  db: Db,
-  filter: { entityType?: string; entityId?: string; actorId?: string; limit?: number },
-): Promise<AuditRow[]> {
+export interface AuditFilter {
+  entityType?: string;
+  entityId?: string;
+  actorId?: string;
+  /** An action (`contract.declare`) or its family (`contract` matches `contract.*`). */
+  action?: string;
+  /** Local calendar days (YYYY-MM-DD) in `timezone`, both included. */
+  from?: string;
+  to?: string;
+  timezone?: string;
+  /** Keyset paging: entries older than this id. */
+  beforeId?: number;
+  limit?: number;
+}
+
+export async function listAudit(db: Db, filter: AuditFilter): Promise<AuditRow[]> {
   const params: unknown[] = [];
   const where: string[] = [];
   if (filter.entityType) where.push(`entity_type = $${params.push(filter.entityType)}`);
   if (filter.entityId) where.push(`entity_id = $${params.push(filter.entityId)}`);
   if (filter.actorId) where.push(`actor_id = $${params.push(filter.actorId)}`);
+  if (filter.action) {
+    const family = `${filter.action.replace(/[\\%_]/g, '\\$&')}.%`;
+    where.push(`(action = $${params.push(filter.action)} OR action LIKE $${params.push(family)})`);
+  }
+  // Days are the admin's local days: midnight in the service's time zone, converted by the database.
+  const tz = filter.timezone ?? 'UTC';
+  if (filter.from)
+    where.push(`at >= ($${params.push(filter.from)}::date)::timestamp AT TIME ZONE $${params.push(tz)}`);
+  if (filter.to)
+    where.push(`at < ($${params.push(filter.to)}::date + 1)::timestamp AT TIME ZONE $${params.push(tz)}`);
+  if (filter.beforeId !== undefined) where.push(`id < $${params.push(filter.beforeId)}`);
   const limit = Math.min(filter.limit ?? 100, 1000);
   return db.query<AuditRow>(
     `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${limit}`,

@@ -1,43 +1,58 @@
 import { type FormEvent, useState } from 'react';
 import { type AuditEntry, api } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
-import { Empty, ErrorBox, Loading, useAsync } from '../ui.tsx';
+import { Empty, ErrorBox, Loading, useAction, useAsync } from '../ui.tsx';
 
 interface Filters {
+  action: string;
   entity_type: string;
   entity_id: string;
   actor_id: string;
+  from: string;
+  to: string;
 }
-const NONE: Filters = { entity_type: '', entity_id: '', actor_id: '' };
+const NONE: Filters = { action: '', entity_type: '', entity_id: '', actor_id: '', from: '', to: '' };
 const PAGE = 50;
 
+interface AuditPage {
+  items: AuditEntry[];
+  next_before_id: number | null;
+}
+
+/** The admin's audit log: filters in one form, older pages appended by id (never skipped or repeated). */
 export function AuditPage() {
   const { t, fmtDate } = useI18n();
   const [draft, setDraft] = useState<Filters>(NONE);
   const [filters, setFilters] = useState<Filters>(NONE);
-  const [limit, setLimit] = useState(PAGE);
-  const res = useAsync(
-    (s) => api.get<{ items: AuditEntry[] }>('/api/audit', { ...filters, limit }, s),
-    [filters, limit],
-  );
+  const [older, setOlder] = useState<AuditPage | null>(null);
+  const more = useAction();
+  const res = useAsync((s) => api.get<AuditPage>('/api/audit', { ...filters, limit: PAGE }, s), [filters]);
+  const apply = (f: Filters) => {
+    setOlder(null);
+    setFilters(f);
+  };
+  const items = [...(res.data?.items ?? []), ...(older?.items ?? [])];
+  const next = older ? older.next_before_id : (res.data?.next_before_id ?? null);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    setLimit(PAGE);
-    setFilters({
-      entity_type: draft.entity_type.trim(),
-      entity_id: draft.entity_id.trim(),
-      actor_id: draft.actor_id.trim(),
-    });
+    apply(Object.fromEntries(Object.entries(draft).map(([k, v]) => [k, v.trim()])) as unknown as Filters);
   };
-  const input = (key: keyof Filters, label: string) => (
+  const input = (key: keyof Filters, label: string, type = 'text', hint?: string) => (
     <div className="field">
       <label htmlFor={`audit-${key}`}>{label}</label>
       <input
         id={`audit-${key}`}
+        type={type}
         value={draft[key]}
+        aria-describedby={hint ? `audit-${key}-hint` : undefined}
         onChange={(e) => setDraft({ ...draft, [key]: e.target.value })}
       />
+      {hint ? (
+        <small id={`audit-${key}-hint`} className="muted">
+          {hint}
+        </small>
+      ) : null}
     </div>
   );
 
@@ -45,9 +60,12 @@ export function AuditPage() {
     <>
       <h1>{t('audit.title')}</h1>
       <form className="toolbar" onSubmit={submit}>
+        {input('action', t('audit.action'), 'text', t('audit.actionHint'))}
         {input('entity_type', t('audit.entityType'))}
         {input('entity_id', t('audit.entityId'))}
         {input('actor_id', t('audit.actorId'))}
+        {input('from', t('audit.from'), 'date')}
+        {input('to', t('audit.to'), 'date')}
         <button type="submit" className="btn btn-primary">
           {t('common.filter')}
         </button>
@@ -56,8 +74,7 @@ export function AuditPage() {
           className="btn"
           onClick={() => {
             setDraft(NONE);
-            setFilters(NONE);
-            setLimit(PAGE);
+            apply(NONE);
           }}
         >
           {t('common.clear')}
@@ -65,9 +82,12 @@ export function AuditPage() {
       </form>
       {res.loading && !res.data ? <Loading /> : null}
       <ErrorBox error={res.error} onRetry={res.reload} />
-      {res.data && res.data.items.length === 0 ? <Empty>{t('audit.empty')}</Empty> : null}
-      {res.data && res.data.items.length > 0 ? (
+      {res.data && items.length === 0 ? <Empty>{t('audit.empty')}</Empty> : null}
+      {res.data && items.length > 0 ? (
         <>
+          <p className="small muted" data-testid="audit-count" aria-live="polite">
+            {t('audit.shown', { n: items.length })}
+          </p>
           <div className="table-wrap">
             <table>
               <thead>
@@ -80,7 +100,7 @@ export function AuditPage() {
                 </tr>
               </thead>
               <tbody>
-                {res.data.items.map((a) => (
+                {items.map((a) => (
                   <tr key={a.id}>
                     <td data-label={t('audit.at')}>{fmtDate(a.at)}</td>
                     <td data-label={t('audit.action')}>
@@ -112,11 +132,28 @@ export function AuditPage() {
               </tbody>
             </table>
           </div>
-          {res.data.items.length >= limit && limit < 1000 ? (
-            <button type="button" className="btn" onClick={() => setLimit((l) => Math.min(l + PAGE, 1000))}>
-              {t('common.more')}
+          <ErrorBox error={more.error} />
+          {next !== null ? (
+            <button
+              type="button"
+              className="btn"
+              disabled={more.busy}
+              onClick={async () => {
+                const page = await more.run(() =>
+                  api.get<AuditPage>('/api/audit', { ...filters, limit: PAGE, before_id: next }),
+                );
+                if (page)
+                  setOlder({
+                    items: [...(older?.items ?? []), ...page.items],
+                    next_before_id: page.next_before_id,
+                  });
+              }}
+            >
+              {t('audit.older')}
             </button>
-          ) : null}
+          ) : (
+            <p className="small muted">{t('audit.end')}</p>
+          )}
         </>
       ) : null}
     </>
