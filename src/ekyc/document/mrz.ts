@@ -178,6 +178,18 @@ function fixDigits(line: string, cols: number[]): string {
   return chars.join('');
 }
 
+/**
+ * A letter in a digit column that is no usual look-alike ("P" for a 0 at the strip's edge) may be any
+ * digit: when a line has one such column, every digit is tried there and the check digits pick
+ * (exactly one digit verifies the field's check digit).
+ */
+function anyDigitAt(line: string, cols: number[]): string[] {
+  const bad = cols.filter((c) => line[c] !== undefined && !/[0-9]/.test(line[c]!));
+  if (bad.length !== 1) return [line];
+  const c = bad[0]!;
+  return Array.from({ length: 10 }, (_, d) => line.slice(0, c) + d + line.slice(c + 1));
+}
+
 function variants(line: string, width: number): string[] {
   const out = new Set<string>();
   const base = fit(line, width);
@@ -223,12 +235,11 @@ export function readMrzText(text: string, now: Date): MrzData | null {
   // Vietnamese TD1: the document number and the 12-digit ID in the optional field are all digits.
   const vnCols = Array.from({ length: 22 }, (_, k) => 5 + k);
   const options = src.map((l, i) =>
-    variants(l, width).map((v) =>
-      fixDigits(
-        v,
-        format === 'TD1' && i === 0 && v.startsWith('IDVNM') ? vnCols : (NUMERIC[format]![i] ?? []),
-      ),
-    ),
+    variants(l, width).flatMap((v) => {
+      const cols =
+        format === 'TD1' && i === 0 && v.startsWith('IDVNM') ? vnCols : (NUMERIC[format]![i] ?? []);
+      return anyDigitAt(fixDigits(v, cols), cols);
+    }),
   );
   if (options.some((o) => o.length === 0)) return null;
   let best = options.map((o) => o[0] as string);

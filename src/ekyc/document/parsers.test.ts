@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { expectedExpiry } from './expiry.ts';
 import { analyzeIdNumber, idMatchesPerson } from './id-number.ts';
 import { layoutOf } from './layouts.ts';
-import { formatTd1, formatTd3, mrzCheckDigit, mrzLinesFromOcr, parseMrz } from './mrz.ts';
+import { formatTd1, formatTd3, mrzCheckDigit, mrzLinesFromOcr, parseMrz, readMrzText } from './mrz.ts';
 import { dmyToIso, normalizeName, normalizeSex, restoreFamilyName } from './normalize.ts';
 import { formatCccdQr, parseCccdQr } from './qr.ts';
 import { idCandidates, idFit, parseFieldText } from './reader.ts';
@@ -176,6 +176,26 @@ describe('MRZ', () => {
       'P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<',
       'L898902C36UTO7408122F1204159ZE184226B<<<<<10',
     ]);
+  });
+
+  test('a letter that is no look-alike in a digit column is repaired only by the check digit', () => {
+    const lines = formatTd1({
+      documentNumber: '200826746',
+      idNumber: '040200826746',
+      surname: 'LƯƠNG',
+      givenNames: 'QUỐC ANH PHÚC',
+      birthDate: '2000-02-20',
+      sex: 'M',
+      expiryDate: '2025-02-20',
+    });
+    // OCR read the birth date's first 0 as P at the strip's left edge.
+    const ocr = [lines[0], `P${lines[1]!.slice(1)}`, lines[2]].join('\n');
+    const r = readMrzText(ocr, NOW);
+    assert.equal(r?.birthDate, '2000-02-20');
+    assert.equal(r?.valid, true);
+    // Two such letters in one line are not guessed.
+    const two = [lines[0], `PP${lines[1]!.slice(2)}`, lines[2]].join('\n');
+    assert.equal(readMrzText(two, NOW)?.birthDate ?? null, null);
   });
 
   test('OCR text with noise and spaces becomes MRZ lines', () => {
