@@ -126,6 +126,94 @@ export function Modal({
   );
 }
 
+/**
+ * A dialog around one form: its fields, the API's error, Cancel and the submit button (disabled while
+ * `onSubmit` runs). `onDone` gets the answer; on an error the dialog stays open and shows it. A form
+ * without fields is a confirmation.
+ */
+export function FormModal<T>({
+  title,
+  submit,
+  danger = false,
+  cancel,
+  onSubmit,
+  onDone,
+  onClose,
+  children,
+}: {
+  title: string;
+  submit: string;
+  danger?: boolean;
+  cancel?: string;
+  onSubmit: () => Promise<T>;
+  onDone: (answer: T) => void;
+  onClose: () => void;
+  children: ReactNode;
+}) {
+  const { t } = useI18n();
+  const action = useAction();
+  return (
+    <Modal title={title} onClose={onClose}>
+      <form
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const answer = await action.run(onSubmit);
+          if (answer !== undefined) onDone(answer);
+        }}
+      >
+        {children}
+        <ErrorBox error={action.error} />
+        <div className="modal-actions">
+          <button type="button" className="btn" onClick={onClose}>
+            {cancel ?? t('common.cancel')}
+          </button>
+          <button
+            type="submit"
+            className={danger ? 'btn btn-danger' : 'btn btn-primary'}
+            disabled={action.busy}
+          >
+            {submit}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+/** A secret shown once (API key, signing secret, temporary password): warning, copy button, Close. */
+export function SecretModal({
+  title,
+  warning,
+  secret,
+  testId,
+  note,
+  onClose,
+}: {
+  title: string;
+  warning: string;
+  secret: string;
+  testId: string;
+  note?: string | null;
+  onClose: () => void;
+}) {
+  const { t } = useI18n();
+  return (
+    <Modal title={title} onClose={onClose}>
+      <p className="alert alert-warn">{warning}</p>
+      <div className="secret">
+        <code data-testid={testId}>{secret}</code>
+        <CopyButton text={secret} />
+      </div>
+      {note ? <p className="muted">{note}</p> : null}
+      <div className="modal-actions">
+        <button type="button" className="btn btn-primary" onClick={onClose}>
+          {t('common.close')}
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
 export function Field({
   label,
   hint,

@@ -3,7 +3,7 @@ import { type ApiKey, api, type IssuedKey } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { Link } from '../router.tsx';
 import { useUser } from '../session.tsx';
-import { CopyButton, Empty, ErrorBox, Field, Loading, Modal, useAction, useAsync } from '../ui.tsx';
+import { Empty, ErrorBox, Field, FormModal, Loading, SecretModal, useAction, useAsync } from '../ui.tsx';
 
 /** The customer admin's own keys. */
 export function MyApiKeysPage() {
@@ -151,7 +151,7 @@ export function ApiKeysPanel({ customerId, bare = false }: { customerId: string;
           </table>
         </div>
       ) : null}
-      {issued ? <SecretModal issued={issued} onClose={() => setIssued(null)} /> : null}
+      {issued ? <IssuedKeyModal issued={issued} onClose={() => setIssued(null)} /> : null}
       {revoking ? (
         <RevokeModal
           apiKey={revoking}
@@ -177,24 +177,21 @@ export function ApiKeysPanel({ customerId, bare = false }: { customerId: string;
   );
 }
 
-function SecretModal({ issued, onClose }: { issued: IssuedKey; onClose: () => void }) {
+function IssuedKeyModal({ issued, onClose }: { issued: IssuedKey; onClose: () => void }) {
   const { t, fmtDate } = useI18n();
   return (
-    <Modal title={t('keys.secretTitle')} onClose={onClose}>
-      <p className="alert alert-warn">{t('keys.secretWarn')}</p>
-      <div className="secret">
-        <code data-testid="api-key-secret">{issued.key}</code>
-        <CopyButton text={issued.key} />
-      </div>
-      {issued.previous?.expires_at ? (
-        <p className="muted">{t('keys.previousUntil', { at: fmtDate(issued.previous.expires_at) })}</p>
-      ) : null}
-      <div className="modal-actions">
-        <button type="button" className="btn btn-primary" onClick={onClose}>
-          {t('common.close')}
-        </button>
-      </div>
-    </Modal>
+    <SecretModal
+      title={t('keys.secretTitle')}
+      warning={t('keys.secretWarn')}
+      secret={issued.key}
+      testId="api-key-secret"
+      note={
+        issued.previous?.expires_at
+          ? t('keys.previousUntil', { at: fmtDate(issued.previous.expires_at) })
+          : null
+      }
+      onClose={onClose}
+    />
   );
 }
 
@@ -208,28 +205,17 @@ function RevokeModal({
   onDone: () => void;
 }) {
   const { t } = useI18n();
-  const action = useAction();
   return (
-    <Modal title={t('keys.revoke')} onClose={onClose}>
+    <FormModal
+      title={t('keys.revoke')}
+      submit={t('keys.revoke')}
+      danger
+      onClose={onClose}
+      onDone={onDone}
+      onSubmit={() => api.post(`/api/api-keys/${apiKey.id}/revoke`)}
+    >
       <p>{t('keys.revokeConfirm', { name: apiKey.name })}</p>
-      <ErrorBox error={action.error} />
-      <div className="modal-actions">
-        <button type="button" className="btn" onClick={onClose}>
-          {t('common.cancel')}
-        </button>
-        <button
-          type="button"
-          className="btn btn-danger"
-          disabled={action.busy}
-          onClick={async () => {
-            const ok = await action.run(() => api.post(`/api/api-keys/${apiKey.id}/revoke`));
-            if (ok !== undefined) onDone();
-          }}
-        >
-          {t('keys.revoke')}
-        </button>
-      </div>
-    </Modal>
+    </FormModal>
   );
 }
 
@@ -243,44 +229,32 @@ function RotateModal({
   onDone: (res: IssuedKey) => void;
 }) {
   const { t } = useI18n();
-  const action = useAction();
   const [grace, setGrace] = useState('24');
   return (
-    <Modal title={t('keys.rotateTitle', { name: apiKey.name })} onClose={onClose}>
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault();
-          const res = await action.run(() =>
-            api.post<IssuedKey>(`/api/api-keys/${apiKey.id}/rotate`, { grace_hours: Number(grace) }),
-          );
-          if (res) onDone(res);
-        }}
-      >
-        <Field label={t('keys.grace')} hint={t('keys.graceHint')}>
-          {(id, hint) => (
-            <input
-              id={id}
-              aria-describedby={hint}
-              type="number"
-              min={0}
-              max={2160}
-              step={1}
-              required
-              value={grace}
-              onChange={(e) => setGrace(e.target.value)}
-            />
-          )}
-        </Field>
-        <ErrorBox error={action.error} />
-        <div className="modal-actions">
-          <button type="button" className="btn" onClick={onClose}>
-            {t('common.cancel')}
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={action.busy}>
-            {t('keys.rotate')}
-          </button>
-        </div>
-      </form>
-    </Modal>
+    <FormModal
+      title={t('keys.rotateTitle', { name: apiKey.name })}
+      submit={t('keys.rotate')}
+      onClose={onClose}
+      onDone={onDone}
+      onSubmit={() =>
+        api.post<IssuedKey>(`/api/api-keys/${apiKey.id}/rotate`, { grace_hours: Number(grace) })
+      }
+    >
+      <Field label={t('keys.grace')} hint={t('keys.graceHint')}>
+        {(id, hint) => (
+          <input
+            id={id}
+            aria-describedby={hint}
+            type="number"
+            min={0}
+            max={2160}
+            step={1}
+            required
+            value={grace}
+            onChange={(e) => setGrace(e.target.value)}
+          />
+        )}
+      </Field>
+    </FormModal>
   );
 }

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
-import { ErrorBox, Field, Modal, useAction } from '../ui.tsx';
+import { Field, FormModal } from '../ui.tsx';
 
 export interface Contract {
   id: string;
@@ -35,76 +35,64 @@ export function RenewModal({
   const [form, setForm] = useState({ signed_at: todayLocal(), term_months: '12', amount: '', notes: '' });
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) =>
     setForm({ ...form, [k]: e.target.value });
-  const action = useAction();
   const cloud = contract.edition === 'cloud_saas';
   return (
-    <Modal title={t('contracts.renewTitle', { id: contract.id })} onClose={onClose}>
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault();
-          const ok = await action.run(() =>
-            api.post('/api/contracts', {
-              customer_id: contract.customer_id,
-              edition: contract.edition,
-              renewal_of: contract.id,
-              signed_at: form.signed_at,
-              term_months: Number(form.term_months),
-              ...(cloud
-                ? { price_plan_code: contract.price_plan_code ?? 'cloud_saas_default' }
-                : { onprem_amount_vnd: Number(form.amount) }),
-              ...(form.notes.trim() ? { notes: form.notes.trim() } : {}),
-            }),
-          );
-          if (ok !== undefined) onDone();
-        }}
-      >
-        <p className="muted">{t('contracts.renewIntro', { end: contract.end_date ?? '—' })}</p>
-        <Field label={t('contracts.signedAt')}>
-          {(id) => (
-            <input
-              id={id}
-              type="date"
-              required
-              max={todayLocal()}
-              value={form.signed_at}
-              onChange={set('signed_at')}
-            />
-          )}
-        </Field>
-        <Field label={t('contracts.termMonths')}>
-          {(id) => (
-            <input
-              id={id}
-              type="number"
-              min={1}
-              max={120}
-              required
-              value={form.term_months}
-              onChange={set('term_months')}
-            />
-          )}
-        </Field>
-        {cloud ? null : (
-          <Field label={t('contracts.amount')}>
-            {(id) => (
-              <input id={id} type="number" min={0} required value={form.amount} onChange={set('amount')} />
-            )}
-          </Field>
+    <FormModal
+      title={t('contracts.renewTitle', { id: contract.id })}
+      submit={t('contracts.renewSubmit')}
+      onClose={onClose}
+      onDone={onDone}
+      onSubmit={() =>
+        api.post('/api/contracts', {
+          customer_id: contract.customer_id,
+          edition: contract.edition,
+          renewal_of: contract.id,
+          signed_at: form.signed_at,
+          term_months: Number(form.term_months),
+          ...(cloud
+            ? { price_plan_code: contract.price_plan_code ?? 'cloud_saas_default' }
+            : { onprem_amount_vnd: Number(form.amount) }),
+          ...(form.notes.trim() ? { notes: form.notes.trim() } : {}),
+        })
+      }
+    >
+      <p className="muted">{t('contracts.renewIntro', { end: contract.end_date ?? '—' })}</p>
+      <Field label={t('contracts.signedAt')}>
+        {(id) => (
+          <input
+            id={id}
+            type="date"
+            required
+            max={todayLocal()}
+            value={form.signed_at}
+            onChange={set('signed_at')}
+          />
         )}
-        <Field label={t('contracts.notes')}>
-          {(id) => <textarea id={id} maxLength={4000} rows={2} value={form.notes} onChange={set('notes')} />}
+      </Field>
+      <Field label={t('contracts.termMonths')}>
+        {(id) => (
+          <input
+            id={id}
+            type="number"
+            min={1}
+            max={120}
+            required
+            value={form.term_months}
+            onChange={set('term_months')}
+          />
+        )}
+      </Field>
+      {cloud ? null : (
+        <Field label={t('contracts.amount')}>
+          {(id) => (
+            <input id={id} type="number" min={0} required value={form.amount} onChange={set('amount')} />
+          )}
         </Field>
-        <ErrorBox error={action.error} />
-        <div className="modal-actions">
-          <button type="button" className="btn" onClick={onClose}>
-            {t('common.cancel')}
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={action.busy}>
-            {t('contracts.renewSubmit')}
-          </button>
-        </div>
-      </form>
-    </Modal>
+      )}
+      <Field label={t('contracts.notes')}>
+        {(id) => <textarea id={id} maxLength={4000} rows={2} value={form.notes} onChange={set('notes')} />}
+      </Field>
+    </FormModal>
   );
 }
 
@@ -123,65 +111,48 @@ export function CancelModal({
   const [form, setForm] = useState({ requested_on: today, effective_date: today, reason: '' });
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) =>
     setForm({ ...form, [k]: e.target.value });
-  const action = useAction();
   return (
-    <Modal title={t('contracts.cancelTitle', { id: contract.id })} onClose={onClose}>
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault();
-          const ok = await action.run(() =>
-            api.post(`/api/contracts/${contract.id}/cancel`, { ...form, reason: form.reason.trim() }),
-          );
-          if (ok !== undefined) onDone();
-        }}
-      >
-        <Field label={t('contracts.requestedOn')}>
-          {(id) => (
-            <input
-              id={id}
-              type="date"
-              required
-              max={today}
-              value={form.requested_on}
-              onChange={set('requested_on')}
-            />
-          )}
-        </Field>
-        <Field label={t('contracts.effectiveDate')} hint={t('contracts.effectiveHint')}>
-          {(id, hint) => (
-            <input
-              id={id}
-              type="date"
-              required
-              min={today}
-              aria-describedby={hint}
-              value={form.effective_date}
-              onChange={set('effective_date')}
-            />
-          )}
-        </Field>
-        <Field label={t('contracts.reason')}>
-          {(id) => (
-            <textarea
-              id={id}
-              required
-              maxLength={1000}
-              rows={3}
-              value={form.reason}
-              onChange={set('reason')}
-            />
-          )}
-        </Field>
-        <ErrorBox error={action.error} />
-        <div className="modal-actions">
-          <button type="button" className="btn" onClick={onClose}>
-            {t('common.close')}
-          </button>
-          <button type="submit" className="btn btn-danger" disabled={action.busy}>
-            {t('contracts.cancelSubmit')}
-          </button>
-        </div>
-      </form>
-    </Modal>
+    <FormModal
+      title={t('contracts.cancelTitle', { id: contract.id })}
+      submit={t('contracts.cancelSubmit')}
+      danger
+      cancel={t('common.close')}
+      onClose={onClose}
+      onDone={onDone}
+      onSubmit={() =>
+        api.post(`/api/contracts/${contract.id}/cancel`, { ...form, reason: form.reason.trim() })
+      }
+    >
+      <Field label={t('contracts.requestedOn')}>
+        {(id) => (
+          <input
+            id={id}
+            type="date"
+            required
+            max={today}
+            value={form.requested_on}
+            onChange={set('requested_on')}
+          />
+        )}
+      </Field>
+      <Field label={t('contracts.effectiveDate')} hint={t('contracts.effectiveHint')}>
+        {(id, hint) => (
+          <input
+            id={id}
+            type="date"
+            required
+            min={today}
+            aria-describedby={hint}
+            value={form.effective_date}
+            onChange={set('effective_date')}
+          />
+        )}
+      </Field>
+      <Field label={t('contracts.reason')}>
+        {(id) => (
+          <textarea id={id} required maxLength={1000} rows={3} value={form.reason} onChange={set('reason')} />
+        )}
+      </Field>
+    </FormModal>
   );
 }

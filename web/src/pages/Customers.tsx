@@ -3,7 +3,7 @@ import { api, type Customer } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { Link } from '../router.tsx';
 import { useUser } from '../session.tsx';
-import { Empty, ErrorBox, Field, Loading, Modal, useAction, useAsync } from '../ui.tsx';
+import { Empty, ErrorBox, Field, FormModal, Loading, useAsync } from '../ui.tsx';
 import { ApiKeysPanel } from './ApiKeys.tsx';
 
 export function CustomersPage() {
@@ -142,7 +142,6 @@ const SEGMENTS = ['bank', 'finance', 'securities', 'insurance', 'other'] as cons
 /** A sales unit records a new customer of theirs (the server makes the unit its manager). */
 function NewCustomerModal({ onClose, onDone }: { onClose: () => void; onDone: () => void }) {
   const { t, label } = useI18n();
-  const action = useAction();
   const [form, setForm] = useState({
     legal_name: '',
     tax_code: '',
@@ -155,80 +154,69 @@ function NewCustomerModal({ onClose, onDone }: { onClose: () => void; onDone: ()
     setForm({ ...form, [k]: e.target.value });
   const opt = (v: string) => (v.trim() ? v.trim() : null);
   return (
-    <Modal title={t('customers.new')} onClose={onClose}>
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault();
-          const ok = await action.run(() =>
-            api.post('/api/customers', {
-              legal_name: form.legal_name.trim(),
-              tax_code: form.tax_code.trim(),
-              segment: form.segment,
-              contact_name: opt(form.contact_name),
-              contact_email: opt(form.contact_email),
-              contact_phone: opt(form.contact_phone),
-            }),
-          );
-          if (ok !== undefined) onDone();
-        }}
-      >
-        <Field label={t('customers.name')}>
-          {(id) => (
-            <input id={id} required maxLength={300} value={form.legal_name} onChange={set('legal_name')} />
-          )}
-        </Field>
-        <Field label={t('customers.taxCode')} hint={t('customers.taxCodeHint')}>
-          {(id, hint) => (
-            <input
-              id={id}
-              required
-              inputMode="numeric"
-              pattern="\d{10}(-?\d{3})?"
-              aria-describedby={hint}
-              value={form.tax_code}
-              onChange={set('tax_code')}
-            />
-          )}
-        </Field>
-        <Field label={t('customers.segment')}>
-          {(id) => (
-            <select id={id} value={form.segment} onChange={set('segment')}>
-              {SEGMENTS.map((s) => (
-                <option key={s} value={s}>
-                  {label('segment', s)}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label={t('customers.contactName')}>
-          {(id) => <input id={id} maxLength={200} value={form.contact_name} onChange={set('contact_name')} />}
-        </Field>
-        <Field label={t('customers.contactEmail')} hint={t('customers.contactEmailHint')}>
-          {(id, hint) => (
-            <input
-              id={id}
-              type="email"
-              required
-              aria-describedby={hint}
-              value={form.contact_email}
-              onChange={set('contact_email')}
-            />
-          )}
-        </Field>
-        <Field label={t('customers.contactPhone')}>
-          {(id) => <input id={id} type="tel" value={form.contact_phone} onChange={set('contact_phone')} />}
-        </Field>
-        <ErrorBox error={action.error} />
-        <div className="modal-actions">
-          <button type="button" className="btn" onClick={onClose}>
-            {t('common.cancel')}
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={action.busy}>
-            {t('customers.create')}
-          </button>
-        </div>
-      </form>
-    </Modal>
+    <FormModal
+      title={t('customers.new')}
+      submit={t('customers.create')}
+      onClose={onClose}
+      onDone={onDone}
+      onSubmit={() =>
+        api.post('/api/customers', {
+          legal_name: form.legal_name.trim(),
+          tax_code: form.tax_code.trim(),
+          segment: form.segment,
+          contact_name: opt(form.contact_name),
+          contact_email: opt(form.contact_email),
+          contact_phone: opt(form.contact_phone),
+        })
+      }
+    >
+      <Field label={t('customers.name')}>
+        {(id) => (
+          <input id={id} required maxLength={300} value={form.legal_name} onChange={set('legal_name')} />
+        )}
+      </Field>
+      <Field label={t('customers.taxCode')} hint={t('customers.taxCodeHint')}>
+        {(id, hint) => (
+          <input
+            id={id}
+            required
+            inputMode="numeric"
+            pattern="\d{10}(-?\d{3})?"
+            aria-describedby={hint}
+            value={form.tax_code}
+            onChange={set('tax_code')}
+          />
+        )}
+      </Field>
+      <Field label={t('customers.segment')}>
+        {(id) => (
+          <select id={id} value={form.segment} onChange={set('segment')}>
+            {SEGMENTS.map((s) => (
+              <option key={s} value={s}>
+                {label('segment', s)}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field label={t('customers.contactName')}>
+        {(id) => <input id={id} maxLength={200} value={form.contact_name} onChange={set('contact_name')} />}
+      </Field>
+      <Field label={t('customers.contactEmail')} hint={t('customers.contactEmailHint')}>
+        {(id, hint) => (
+          <input
+            id={id}
+            type="email"
+            required
+            aria-describedby={hint}
+            value={form.contact_email}
+            onChange={set('contact_email')}
+          />
+        )}
+      </Field>
+      <Field label={t('customers.contactPhone')}>
+        {(id) => <input id={id} type="tel" value={form.contact_phone} onChange={set('contact_phone')} />}
+      </Field>
+    </FormModal>
   );
 }

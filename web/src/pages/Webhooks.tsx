@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
-import { CopyButton, Empty, ErrorBox, Field, Loading, Modal, useAction, useAsync } from '../ui.tsx';
+import { Empty, ErrorBox, Field, Loading, SecretModal, useAction, useAsync } from '../ui.tsx';
 import { StatusBadge } from './ListPage.tsx';
 
 interface Endpoint {
@@ -162,21 +162,14 @@ export function WebhooksPage() {
       ) : null}
       {open ? <DeliveryLog endpointId={open} /> : null}
       {secret ? (
-        <Modal title={t('webhooks.secretTitle')} onClose={() => setSecret(null)}>
-          <p className="alert alert-warn">{t('webhooks.secretWarn')}</p>
-          <div className="secret">
-            <code data-testid="webhook-secret">{secret.secret}</code>
-            <CopyButton text={secret.secret} />
-          </div>
-          {secret.rotating ? (
-            <p className="muted">{t('webhooks.rotatingUntil', { at: fmtDate(secret.rotating) })}</p>
-          ) : null}
-          <div className="modal-actions">
-            <button type="button" className="btn btn-primary" onClick={() => setSecret(null)}>
-              {t('common.close')}
-            </button>
-          </div>
-        </Modal>
+        <SecretModal
+          title={t('webhooks.secretTitle')}
+          warning={t('webhooks.secretWarn')}
+          secret={secret.secret}
+          testId="webhook-secret"
+          note={secret.rotating ? t('webhooks.rotatingUntil', { at: fmtDate(secret.rotating) }) : null}
+          onClose={() => setSecret(null)}
+        />
       ) : null}
     </>
   );

@@ -3,7 +3,7 @@ import { api } from '../api.ts';
 import { type MsgKey, useI18n } from '../i18n.tsx';
 import { Link } from '../router.tsx';
 import { useUser } from '../session.tsx';
-import { ErrorBox, Field, Modal, useAction, useAsync } from '../ui.tsx';
+import { ErrorBox, Field, FormModal, useAction, useAsync } from '../ui.tsx';
 import { CancelModal, type Contract, RenewModal } from './ContractChanges.tsx';
 import { ListPage, StatusBadge } from './ListPage.tsx';
 
@@ -473,93 +473,81 @@ function DeclareModal({ onClose, onDone }: { onClose: () => void; onDone: () => 
     notes: '',
     price_plan_code: '',
   });
-  const action = useAction();
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) =>
     setForm({ ...form, [k]: e.target.value });
   return (
-    <Modal title={t('contracts.declare')} onClose={onClose}>
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault();
-          const ok = await action.run(() =>
-            api.post('/api/contracts', {
-              customer_id: form.customer_id,
-              edition: form.edition,
-              signed_at: form.signed_at,
-              term_months: Number(form.term_months),
-              ...(form.edition === 'cloud_saas' && (form.price_plan_code || planCodes[0])
-                ? { price_plan_code: form.price_plan_code || planCodes[0]![0] }
-                : {}),
-              ...(form.notes.trim() ? { notes: form.notes.trim() } : {}),
-            }),
-          );
-          if (ok !== undefined) onDone();
-        }}
-      >
-        <ErrorBox error={customers.error} />
-        <ErrorBox error={plans.error} />
-        <Field label={t('contracts.customer')}>
+    <FormModal
+      title={t('contracts.declare')}
+      submit={t('contracts.declare')}
+      onClose={onClose}
+      onDone={onDone}
+      onSubmit={() =>
+        api.post('/api/contracts', {
+          customer_id: form.customer_id,
+          edition: form.edition,
+          signed_at: form.signed_at,
+          term_months: Number(form.term_months),
+          ...(form.edition === 'cloud_saas' && (form.price_plan_code || planCodes[0])
+            ? { price_plan_code: form.price_plan_code || planCodes[0]![0] }
+            : {}),
+          ...(form.notes.trim() ? { notes: form.notes.trim() } : {}),
+        })
+      }
+    >
+      <ErrorBox error={customers.error} />
+      <ErrorBox error={plans.error} />
+      <Field label={t('contracts.customer')}>
+        {(id) => (
+          <select id={id} required value={form.customer_id} onChange={set('customer_id')}>
+            <option value="">—</option>
+            {(customers.data?.items ?? []).map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.legal_name}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field label={t('contracts.edition')}>
+        {(id) => (
+          <select id={id} value={form.edition} onChange={set('edition')}>
+            <option value="cloud_saas">Cloud SaaS</option>
+            <option value="on_premise">On-premise</option>
+          </select>
+        )}
+      </Field>
+      {form.edition === 'cloud_saas' ? (
+        <Field label={t('contracts.plan')}>
           {(id) => (
-            <select id={id} required value={form.customer_id} onChange={set('customer_id')}>
-              <option value="">—</option>
-              {(customers.data?.items ?? []).map((c) => (
-                <option key={c.id} value={c.id}>
-                  {c.legal_name}
+            <select id={id} value={form.price_plan_code} onChange={set('price_plan_code')}>
+              {planCodes.map(([code, name]) => (
+                <option key={code} value={code}>
+                  {name}
                 </option>
               ))}
             </select>
           )}
         </Field>
-        <Field label={t('contracts.edition')}>
-          {(id) => (
-            <select id={id} value={form.edition} onChange={set('edition')}>
-              <option value="cloud_saas">Cloud SaaS</option>
-              <option value="on_premise">On-premise</option>
-            </select>
-          )}
-        </Field>
-        {form.edition === 'cloud_saas' ? (
-          <Field label={t('contracts.plan')}>
-            {(id) => (
-              <select id={id} value={form.price_plan_code} onChange={set('price_plan_code')}>
-                {planCodes.map(([code, name]) => (
-                  <option key={code} value={code}>
-                    {name}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-        ) : null}
-        <Field label={t('contracts.signedAt')}>
-          {(id) => <input id={id} type="date" required value={form.signed_at} onChange={set('signed_at')} />}
-        </Field>
-        <Field label={t('contracts.termMonths')}>
-          {(id) => (
-            <input
-              id={id}
-              type="number"
-              min={1}
-              max={120}
-              required
-              value={form.term_months}
-              onChange={set('term_months')}
-            />
-          )}
-        </Field>
-        <Field label={t('contracts.notes')}>
-          {(id) => <textarea id={id} maxLength={4000} rows={2} value={form.notes} onChange={set('notes')} />}
-        </Field>
-        <ErrorBox error={action.error} />
-        <div className="modal-actions">
-          <button type="button" className="btn" onClick={onClose}>
-            {t('common.cancel')}
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={action.busy}>
-            {t('contracts.declare')}
-          </button>
-        </div>
-      </form>
-    </Modal>
+      ) : null}
+      <Field label={t('contracts.signedAt')}>
+        {(id) => <input id={id} type="date" required value={form.signed_at} onChange={set('signed_at')} />}
+      </Field>
+      <Field label={t('contracts.termMonths')}>
+        {(id) => (
+          <input
+            id={id}
+            type="number"
+            min={1}
+            max={120}
+            required
+            value={form.term_months}
+            onChange={set('term_months')}
+          />
+        )}
+      </Field>
+      <Field label={t('contracts.notes')}>
+        {(id) => <textarea id={id} maxLength={4000} rows={2} value={form.notes} onChange={set('notes')} />}
+      </Field>
+    </FormModal>
   );
 }
