@@ -152,3 +152,16 @@ export function familyNameFor(folded: string): string | null {
   const c = familyByFold.get(foldKey(folded));
   return c?.length === 1 ? c[0]! : null;
 }
+
+/**
+ * The vowel pair ƯƠ before a final consonant or semivowel (ƯƠNG, ƯỚC, ƯỜI …) never loses one horn
+ * in Vietnamese, but OCR often drops one (PHUƠNG, TRƯONG): the horn goes back on. Open UƠ (HUƠ,
+ * THUỞ) is left alone.
+ */
+export function repairHorns(upper: string): string {
+  return upper
+    .normalize('NFD')
+    .replace(/U(?=O\u031b[\u0300-\u036f]*[NCTMPIU])/g, 'U\u031b')
+    .replace(/(U\u031b[\u0300-\u036f]*O)(?!\u031b)(?=[\u0300-\u036f]*[NCTMPIU])/g, '$1\u031b')
+    .normalize('NFC');
+}

@@ -5,7 +5,7 @@ import { expectedExpiry } from './expiry.ts';
 import { analyzeIdNumber, idMatchesPerson } from './id-number.ts';
 import { layoutOf } from './layouts.ts';
 import { formatTd1, formatTd3, mrzCheckDigit, mrzLinesFromOcr, parseMrz, readMrzText } from './mrz.ts';
-import { dmyToIso, normalizeName, normalizeSex, restoreFamilyName } from './normalize.ts';
+import { dmyToIso, normalizeName, normalizeSex, repairHorns, restoreFamilyName } from './normalize.ts';
 import { formatCccdQr, parseCccdQr } from './qr.ts';
 import { idCandidates, idFit, parseFieldText } from './reader.ts';
 import { sharedDataPath } from './shared-data.ts';
@@ -276,6 +276,15 @@ describe("OCR'd names", () => {
     );
     assert.equal(parseFieldText(nameLayout, 'NGUYỄN GIA        THẮNG', 'cccd'), null, 'a word read around');
   });
+});
+
+test('a horn OCR dropped from ƯƠ before a final comes back; open UƠ stays', () => {
+  assert.equal(repairHorns('LÝ PHUƠNG OANH'), 'LÝ PHƯƠNG OANH');
+  assert.equal(repairHorns('TRƯONG THỊ MƯỜI'), 'TRƯƠNG THỊ MƯỜI');
+  assert.equal(repairHorns('NGUYỄN VĂN TRUỚC'), 'NGUYỄN VĂN TRƯỚC');
+  assert.equal(repairHorns('TRUONG'), 'TRUONG', 'no horn on either: not guessed');
+  assert.equal(repairHorns('HUƠ THUỞ'), 'HUƠ THUỞ');
+  assert.equal(repairHorns('DƯƠNG HƯỚNG'), 'DƯƠNG HƯỚNG');
 });
 
 describe('card expiry by age milestones', () => {

@@ -35,6 +35,7 @@ import {
   normalizeName,
   normalizeSex,
   normalizeText,
+  repairHorns,
   restoreFamilyName,
   toIsoDate,
 } from './normalize.ts';
@@ -175,7 +176,7 @@ export function parseFieldText(layout: FieldLayout, text: string, type: DocType)
       const letters = t.replace(/[’`]/g, "'").replace(/[^\p{L}\s']|'(?!\p{L})|(?<!\p{L})'/gu, ' ');
       // OCR sometimes emits a vowel twice, bare and then with its marks (PHAẠM): names have no such pair.
       const n = restoreFamilyName(
-        normalizeName(letters)
+        repairHorns(normalizeName(letters))
           .normalize('NFD')
           .replace(/([AEIOUY])(?=\1[\u0300-\u036f])/g, '')
           .normalize('NFC'),
