@@ -6,6 +6,7 @@ import { AccountLinkPage } from './pages/AccountLink.tsx';
 import { CalendarPage, NoticesPage, PlansPage, TrustPage, UnitsPage } from './pages/Admin.tsx';
 import { ApiKeysPage, MyApiKeysPage } from './pages/ApiKeys.tsx';
 import { AuditPage } from './pages/Audit.tsx';
+import { BillingPage } from './pages/Billing.tsx';
 import { CustomerDetailPage, CustomersPage } from './pages/Customers.tsx';
 import { ErrorsPage } from './pages/Errors.tsx';
 import { HomePage } from './pages/Home.tsx';
@@ -79,6 +80,7 @@ function Page({ path }: { path: string }) {
   if (path === '/app/units') return <UnitsPage />;
   if (path === '/app/users' && user.role === 'admin') return <UsersPage />;
   if (path === '/app/plans') return <PlansPage />;
+  if (path === '/app/billing' && (user.role === 'admin' || user.role === 'operator')) return <BillingPage />;
   if (path === '/app/trust' && user.role === 'admin') return <TrustPage />;
   if (path === '/app/calendar') return <CalendarPage />;
   if (path === '/app/statements') return <StatementsPage />;

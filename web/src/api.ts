@@ -126,6 +126,49 @@ export async function request<T>(url: string, opts: RequestOptions = {}): Promis
   return (await res.blob()) as T;
 }
 
+/**
+ * A file from the API with the session cookie, its bytes counted as they arrive (`total` when the server
+ * sends a length). An error answer throws its problem as an ApiError, so it is shown, never saved as a file.
+ */
+export async function fetchFile(
+  url: string,
+  query: Query,
+  onProgress: (received: number, total: number | null) => void,
+  signal?: AbortSignal,
+): Promise<{ blob: Blob; filename: string }> {
+  let res: Response;
+  try {
+    res = await fetch(withQuery(url, query), { credentials: 'same-origin', signal });
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw e;
+    throw new ApiError(0, 'ERR_NETWORK', 'Network error', (e as Error).message);
+  }
+  if (!res.ok) {
+    const err = await toError(res);
+    if (res.status === 401) unauthenticatedHandler?.();
+    throw err;
+  }
+  const length = Number(res.headers.get('content-length'));
+  const total = length > 0 ? length : null;
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  onProgress(0, total);
+  if (res.body) {
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      received += value.length;
+      onProgress(received, total);
+    }
+  }
+  const disposition = res.headers.get('content-disposition') ?? '';
+  const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? url.split('/').pop() ?? 'download';
+  const type = res.headers.get('content-type') ?? 'application/octet-stream';
+  return { blob: new Blob(chunks as BlobPart[], { type }), filename };
+}
+
 export const api = {
   get: <T>(url: string, query?: Query, signal?: AbortSignal) => request<T>(url, { query, signal }),
   post: <T>(url: string, body?: unknown) => request<T>(url, { method: 'POST', body: body ?? {} }),

@@ -45,6 +45,7 @@ export const NAV: NavItem[] = [
   { label: 'nav.units', href: '/app/units', roles: ['admin'] },
   { label: 'nav.users', href: '/app/users', roles: ['admin'] },
   { label: 'nav.plans', href: '/app/plans', roles: ['admin', 'operator'] },
+  { label: 'nav.billing', href: '/app/billing', roles: ['admin', 'operator'] },
   { label: 'nav.calendar', href: '/app/calendar', roles: ['admin', 'operator'] },
   { label: 'nav.trust', href: '/app/trust', roles: ['admin'] },
   { label: 'nav.audit', href: '/app/audit', roles: ['admin'] },
