@@ -486,7 +486,12 @@ describe('portal in Chromium', () => {
     assert.equal(await login(), 200, 'the new user logs in with the temporary password');
 
     const row = page.locator('tr', { hasText: 'e2e.agent@ekyc.local' });
+    // Disabling asks first; the dialog names the user.
     await row.getByRole('button', { name: 'Vô hiệu hóa' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Vô hiệu hóa e2e.agent@ekyc.local?' });
+    await confirm.getByText('sẽ bị đăng xuất ngay').waitFor();
+    assert.deepEqual(await a11yProblems(page), [], 'disable confirmation accessibility');
+    await confirm.getByRole('button', { name: 'Vô hiệu hóa' }).click();
     await row.locator('.badge', { hasText: 'Đã vô hiệu hóa' }).waitFor();
     await row.getByRole('button', { name: 'Kích hoạt' }).waitFor();
     await screenshot(page, 'admin-user-disabled');
@@ -571,7 +576,14 @@ describe('portal in Chromium', () => {
     await dialog.getByLabel('Khu vực').fill('Tây Nguyên');
     await dialog.getByRole('button', { name: 'Lưu' }).click();
     await row.getByText('Tây Nguyên').waitFor();
+    // Deactivating asks first: cancelled, the unit stays active; confirmed, it is deactivated.
     await row.getByRole('button', { name: 'Ngừng hoạt động' }).click();
+    dialog = page.getByRole('dialog', { name: 'Ngừng hoạt động đơn vị Công ty E2E Khu vực?' });
+    await dialog.getByRole('button', { name: 'Hủy' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    assert.equal((await server.db.query("SELECT 1 FROM units WHERE code = 'E2E_KV' AND active")).length, 1);
+    await row.getByRole('button', { name: 'Ngừng hoạt động' }).click();
+    await dialog.getByRole('button', { name: 'Ngừng hoạt động' }).click();
     await row.locator('.badge', { hasText: 'Đã vô hiệu hóa' }).waitFor();
     await screenshot(page, 'admin-units');
     const [unit] = await server.db.query<{ region: string; email: string; active: boolean }>(
@@ -599,14 +611,21 @@ describe('portal in Chromium', () => {
     });
     await rates.getByLabel('Tỷ lệ (%)').fill('42.5');
     await rates.getByLabel('Hiệu lực từ').fill('2031-02-01');
-    await rates.getByRole('button', { name: 'Lưu tỷ lệ' }).click();
+    // A rate cannot be edited once saved: the form asks first, restating channel, rate and date.
+    const rateForm = rates.locator('form');
+    await rateForm.getByRole('button', { name: 'Lưu tỷ lệ' }).click();
+    const rateConfirm = page.getByRole('dialog', { name: 'Lưu tỷ lệ chia sẻ mới?' });
+    await rateConfirm.getByText('42.50 % từ ngày 2031-02-01').waitFor();
+    await rateConfirm.getByRole('button', { name: 'Lưu tỷ lệ' }).click();
     await rates.locator('tr', { hasText: '2031-02-01' }).getByText('42.50 %').waitFor();
-    // The same channel and date again: the API's problem is shown as its message.
-    await rates.getByLabel('Tỷ lệ (%)').fill('43');
-    await rates.getByLabel('Hiệu lực từ').fill('2031-02-01');
-    await rates.getByRole('button', { name: 'Lưu tỷ lệ' }).click();
-    await rates.locator('.alert-error', { hasText: 'already has a rate from that date' }).waitFor();
+    // The same channel and date again: the API's problem is shown as its message, in the dialog.
+    await rateForm.getByLabel('Tỷ lệ (%)').fill('43');
+    await rateForm.getByLabel('Hiệu lực từ').fill('2031-02-01');
+    await rateForm.getByRole('button', { name: 'Lưu tỷ lệ' }).click();
+    await rateConfirm.getByRole('button', { name: 'Lưu tỷ lệ' }).click();
+    await rateConfirm.locator('.alert-error', { hasText: 'already has a rate from that date' }).waitFor();
     await screenshot(page, 'admin-plans-rates');
+    await rateConfirm.getByRole('button', { name: 'Hủy' }).click();
     const [rate] = await server.db.query<{ rate_bp: number }>(
       "SELECT rate_bp FROM commission_rates WHERE channel = 'agent' AND effective_from = '2031-02-01'",
     );

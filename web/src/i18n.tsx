@@ -164,6 +164,9 @@ const vi = {
   'users.editTitle': 'Đổi vai trò, đơn vị: {email}',
   'users.save': 'Lưu',
   'users.disable': 'Vô hiệu hóa',
+  'users.disableTitle': 'Vô hiệu hóa {email}?',
+  'users.disableConfirm':
+    '{name} ({email}) sẽ bị đăng xuất ngay và không đăng nhập được cho đến khi được bật lại. Dữ liệu và lịch sử của người dùng giữ nguyên.',
   'users.enable': 'Kích hoạt',
   'nav.units': 'Đơn vị',
   'nav.plans': 'Gói cước',
@@ -192,6 +195,9 @@ const vi = {
   'units.edit': 'Sửa',
   'units.editTitle': 'Sửa đơn vị {code}',
   'units.deactivate': 'Ngừng hoạt động',
+  'units.deactivateTitle': 'Ngừng hoạt động đơn vị {name}?',
+  'units.deactivateConfirm':
+    'Đơn vị {code} sẽ không thể ký hợp đồng mới. Khách hàng, hợp đồng và người dùng hiện có của đơn vị giữ nguyên; có thể kích hoạt lại sau.',
   'units.activate': 'Kích hoạt',
   'units.codeHint': '2–30 ký tự: chữ, số, dấu chấm, gạch ngang, gạch dưới.',
   'units.legalName': 'Tên pháp nhân',
@@ -219,6 +225,9 @@ const vi = {
   'rates.add': 'Tỷ lệ mới',
   'rates.percent': 'Tỷ lệ (%)',
   'rates.save': 'Lưu tỷ lệ',
+  'rates.confirmTitle': 'Lưu tỷ lệ chia sẻ mới?',
+  'rates.confirm':
+    'Kênh {channel}: {percent} % từ ngày {from}. Tỷ lệ đã lưu không sửa hay xóa được; muốn đổi phải thêm một tỷ lệ mới từ ngày sau đó.',
   'tierMode.volume': 'Theo bậc tổng (cả tháng một đơn giá)',
   'tierMode.graduated': 'Lũy tiến (mỗi bậc một đơn giá)',
   'channel.agent': 'Đại lý',
@@ -773,6 +782,9 @@ const en: Record<MsgKey, string> = {
   'users.editTitle': 'Change role and unit: {email}',
   'users.save': 'Save',
   'users.disable': 'Disable',
+  'users.disableTitle': 'Disable {email}?',
+  'users.disableConfirm':
+    '{name} ({email}) is signed out at once and cannot sign in until enabled again. Their data and history stay.',
   'users.enable': 'Enable',
   'nav.units': 'Units',
   'nav.plans': 'Price plans',
@@ -801,6 +813,9 @@ const en: Record<MsgKey, string> = {
   'units.edit': 'Edit',
   'units.editTitle': 'Edit unit {code}',
   'units.deactivate': 'Deactivate',
+  'units.deactivateTitle': 'Deactivate {name}?',
+  'units.deactivateConfirm':
+    'Unit {code} can no longer sign new contracts. Its customers, contracts and users stay as they are; you can activate it again later.',
   'units.activate': 'Activate',
   'units.codeHint': '2–30 characters: letters, digits, dot, dash, underscore.',
   'units.legalName': 'Legal name',
@@ -828,6 +843,9 @@ const en: Record<MsgKey, string> = {
   'rates.add': 'New rate',
   'rates.percent': 'Rate (%)',
   'rates.save': 'Save rate',
+  'rates.confirmTitle': 'Save the new channel-share rate?',
+  'rates.confirm':
+    '{channel} channel: {percent} % from {from}. A saved rate cannot be edited or deleted; to change it, add a new rate from a later date.',
   'tierMode.volume': 'Volume (one price for the month)',
   'tierMode.graduated': 'Graduated (each tier its price)',
   'channel.agent': 'Agent',

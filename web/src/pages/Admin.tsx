@@ -2,7 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { api } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { useUser } from '../session.tsx';
-import { Empty, ErrorBox, Field, Loading, Modal, useAction, useAsync } from '../ui.tsx';
+import { Empty, ErrorBox, Field, FormModal, Loading, useAction, useAsync } from '../ui.tsx';
 import { ListPage, StatusBadge } from './ListPage.tsx';
 
 interface Notice {
@@ -86,7 +86,9 @@ interface Unit {
 export function UnitsPage() {
   const { t, label } = useI18n();
   const [editing, setEditing] = useState<Unit | 'new' | null>(null);
+  const [deactivating, setDeactivating] = useState<Unit | null>(null);
   const [reloadKey, setReloadKey] = useState(0);
+  const reload = () => setReloadKey((k) => k + 1);
   const toggle = useAction();
   return (
     <>
@@ -108,22 +110,28 @@ export function UnitsPage() {
             render: (u) => <StatusBadge status={u.active ? 'active' : 'disabled'} />,
           },
         ]}
-        actions={(u, reload) => (
+        actions={(u, reloadList) => (
           <>
             <button type="button" className="btn btn-small" onClick={() => setEditing(u)}>
               {t('units.edit')}
             </button>
-            <button
-              type="button"
-              className={`btn btn-small${u.active ? ' btn-danger' : ''}`}
-              disabled={toggle.busy}
-              onClick={async () => {
-                const ok = await toggle.run(() => api.patch(`/api/units/${u.id}`, { active: !u.active }));
-                if (ok !== undefined) reload();
-              }}
-            >
-              {u.active ? t('units.deactivate') : t('units.activate')}
-            </button>
+            {u.active ? (
+              <button type="button" className="btn btn-small btn-danger" onClick={() => setDeactivating(u)}>
+                {t('units.deactivate')}
+              </button>
+            ) : (
+              <button
+                type="button"
+                className="btn btn-small"
+                disabled={toggle.busy}
+                onClick={async () => {
+                  const ok = await toggle.run(() => api.patch(`/api/units/${u.id}`, { active: true }));
+                  if (ok !== undefined) reloadList();
+                }}
+              >
+                {t('units.activate')}
+              </button>
+            )}
           </>
         )}
       />
@@ -136,9 +144,24 @@ export function UnitsPage() {
           onClose={() => setEditing(null)}
           onDone={() => {
             setEditing(null);
-            setReloadKey((k) => k + 1);
+            reload();
           }}
         />
+      ) : null}
+      {deactivating ? (
+        <FormModal
+          title={t('units.deactivateTitle', { name: deactivating.name })}
+          submit={t('units.deactivate')}
+          danger
+          onSubmit={() => api.patch(`/api/units/${deactivating.id}`, { active: false })}
+          onDone={() => {
+            setDeactivating(null);
+            reload();
+          }}
+          onClose={() => setDeactivating(null)}
+        >
+          <p>{t('units.deactivateConfirm', { name: deactivating.name, code: deactivating.code })}</p>
+        </FormModal>
       ) : null}
     </>
   );
@@ -155,7 +178,6 @@ function UnitModal({
   onDone: () => void;
 }) {
   const { t, label } = useI18n();
-  const action = useAction();
   const [form, setForm] = useState({
     kind: unit?.kind ?? ('ctkv' as UnitKind),
     code: unit?.code ?? '',
@@ -169,8 +191,7 @@ function UnitModal({
     value: form[k],
     onChange: (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value }),
   });
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  const submit = () => {
     const body: Record<string, unknown> = {
       kind: form.kind,
       code: form.code.trim(),
@@ -182,70 +203,54 @@ function UnitModal({
     };
     if (unit)
       for (const k of Object.keys(body)) if (body[k] === (unit[k as keyof Unit] ?? null)) delete body[k];
-    const ok = await action.run(() =>
-      unit ? api.patch(`/api/units/${unit.id}`, body) : api.post('/api/units', body),
-    );
-    if (ok !== undefined) onDone();
+    return unit ? api.patch(`/api/units/${unit.id}`, body) : api.post('/api/units', body);
   };
   return (
-    <Modal title={unit ? t('units.editTitle', { code: unit.code }) : t('units.add')} onClose={onClose}>
-      <form onSubmit={submit}>
-        <Field label={t('units.kind')}>
-          {(id) => (
-            <select
-              id={id}
-              value={form.kind}
-              onChange={(e) => setForm({ ...form, kind: e.target.value as UnitKind })}
-            >
-              {UNIT_KINDS.map((k) => (
-                <option key={k} value={k}>
-                  {label('unitKind', k)}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label={t('units.code')} hint={t('units.codeHint')}>
-          {(id, hint) => (
-            <input
-              id={id}
-              aria-describedby={hint}
-              required
-              pattern="[A-Za-z0-9_.\-]{2,30}"
-              {...text('code')}
-            />
-          )}
-        </Field>
-        <Field label={t('units.name')}>
-          {(id) => <input id={id} required maxLength={200} {...text('name')} />}
-        </Field>
-        <Field label={t('units.region')}>
-          {(id) => <input id={id} maxLength={100} {...text('region')} />}
-        </Field>
-        <Field label={t('units.email')}>
-          {(id) => <input id={id} type="email" maxLength={200} {...text('email')} />}
-        </Field>
-        {form.kind === 'agent' ? (
-          <>
-            <Field label={t('units.legalName')}>
-              {(id) => <input id={id} required maxLength={300} {...text('legal_name')} />}
-            </Field>
-            <Field label={t('units.taxCode')}>
-              {(id) => <input id={id} required maxLength={20} {...text('tax_code')} />}
-            </Field>
-          </>
-        ) : null}
-        <ErrorBox error={action.error} />
-        <div className="modal-actions">
-          <button type="button" className="btn" onClick={onClose}>
-            {t('common.cancel')}
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={action.busy}>
-            {t('users.save')}
-          </button>
-        </div>
-      </form>
-    </Modal>
+    <FormModal
+      title={unit ? t('units.editTitle', { code: unit.code }) : t('units.add')}
+      submit={t('users.save')}
+      onSubmit={submit}
+      onDone={onDone}
+      onClose={onClose}
+    >
+      <Field label={t('units.kind')}>
+        {(id) => (
+          <select
+            id={id}
+            value={form.kind}
+            onChange={(e) => setForm({ ...form, kind: e.target.value as UnitKind })}
+          >
+            {UNIT_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {label('unitKind', k)}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field label={t('units.code')} hint={t('units.codeHint')}>
+        {(id, hint) => (
+          <input id={id} aria-describedby={hint} required pattern="[A-Za-z0-9_.\-]{2,30}" {...text('code')} />
+        )}
+      </Field>
+      <Field label={t('units.name')}>
+        {(id) => <input id={id} required maxLength={200} {...text('name')} />}
+      </Field>
+      <Field label={t('units.region')}>{(id) => <input id={id} maxLength={100} {...text('region')} />}</Field>
+      <Field label={t('units.email')}>
+        {(id) => <input id={id} type="email" maxLength={200} {...text('email')} />}
+      </Field>
+      {form.kind === 'agent' ? (
+        <>
+          <Field label={t('units.legalName')}>
+            {(id) => <input id={id} required maxLength={300} {...text('legal_name')} />}
+          </Field>
+          <Field label={t('units.taxCode')}>
+            {(id) => <input id={id} required maxLength={20} {...text('tax_code')} />}
+          </Field>
+        </>
+      ) : null}
+    </FormModal>
   );
 }
 
@@ -534,7 +539,7 @@ function Rates({ canEdit }: { canEdit: boolean }) {
     [],
   );
   const [form, setForm] = useState({ channel: 'agent' as Rate['channel'], percent: '', effective_from: '' });
-  const action = useAction();
+  const [confirming, setConfirming] = useState(false);
   const locked = res.data?.locked_through ?? null;
   return (
     <section className="card" aria-labelledby="rates-h">
@@ -569,20 +574,9 @@ function Rates({ canEdit }: { canEdit: boolean }) {
       {canEdit ? (
         <form
           aria-labelledby="rates-add-h"
-          onSubmit={async (e) => {
+          onSubmit={(e) => {
             e.preventDefault();
-            const ok = await action.run(() =>
-              api.post('/api/commissions/rates', {
-                channel: form.channel,
-                // Basis points are integers; the percent field allows two decimals.
-                rate_bp: Math.round(Number(form.percent) * 100),
-                effective_from: form.effective_from,
-              }),
-            );
-            if (ok !== undefined) {
-              setForm({ ...form, percent: '', effective_from: '' });
-              res.reload();
-            }
+            setConfirming(true);
           }}
         >
           <h3 id="rates-add-h">{t('rates.add')}</h3>
@@ -626,11 +620,38 @@ function Rates({ canEdit }: { canEdit: boolean }) {
               />
             )}
           </Field>
-          <ErrorBox error={action.error} />
-          <button type="submit" className="btn btn-primary" disabled={action.busy}>
+          <button type="submit" className="btn btn-primary">
             {t('rates.save')}
           </button>
         </form>
+      ) : null}
+      {confirming ? (
+        <FormModal
+          title={t('rates.confirmTitle')}
+          submit={t('rates.save')}
+          onSubmit={() =>
+            api.post('/api/commissions/rates', {
+              channel: form.channel,
+              // Basis points are integers; the percent field allows two decimals.
+              rate_bp: Math.round(Number(form.percent) * 100),
+              effective_from: form.effective_from,
+            })
+          }
+          onDone={() => {
+            setConfirming(false);
+            setForm({ ...form, percent: '', effective_from: '' });
+            res.reload();
+          }}
+          onClose={() => setConfirming(false)}
+        >
+          <p>
+            {t('rates.confirm', {
+              channel: label('channel', form.channel),
+              percent: Number(form.percent).toFixed(2),
+              from: form.effective_from,
+            })}
+          </p>
+        </FormModal>
       ) : null}
     </section>
   );

@@ -3,7 +3,7 @@ import { api } from '../api.ts';
 import { DownloadButton } from '../download.tsx';
 import { useI18n } from '../i18n.tsx';
 import { Link } from '../router.tsx';
-import { ErrorBox, Modal, useAction } from '../ui.tsx';
+import { FormModal } from '../ui.tsx';
 
 /** `POST /api/billing/runs` (billing.service.ts RunSummary). */
 interface RunSummary {
@@ -28,14 +28,13 @@ function lastMonth(): string {
 
 /**
  * Admins and operators re-run a month (the job runs it on the 1st by itself) and export its invoices and
- * usage. The run answers only when done, so the page shows the seconds it has been running.
+ * usage. The run answers only when done, so its dialog shows the seconds it has been running.
  */
 export function BillingPage() {
   const { t, fmtNumber } = useI18n();
   const [month, setMonth] = useState(lastMonth);
   const [confirming, setConfirming] = useState(false);
   const [summary, setSummary] = useState<RunSummary | null>(null);
-  const run = useAction();
   const [started, setStarted] = useState<number | null>(null);
   const [now, setNow] = useState(0);
   useEffect(() => {
@@ -44,15 +43,15 @@ export function BillingPage() {
     return () => clearInterval(timer);
   }, [started]);
 
-  const start = async () => {
-    setConfirming(false);
-    setSummary(null);
+  const run = async () => {
     const at = Date.now();
     setNow(at);
     setStarted(at);
-    const s = await run.run(() => api.post<RunSummary>('/api/billing/runs', { month }));
-    setStarted(null);
-    if (s) setSummary(s);
+    try {
+      return await api.post<RunSummary>('/api/billing/runs', { month });
+    } finally {
+      setStarted(null);
+    }
   };
 
   const rows: Array<[string, string]> = summary
@@ -87,32 +86,34 @@ export function BillingPage() {
         <button
           type="button"
           className="btn btn-primary"
-          disabled={started !== null}
-          onClick={() => setConfirming(true)}
+          onClick={() => {
+            setSummary(null);
+            setConfirming(true);
+          }}
         >
           {t('billing.run')}
         </button>
       </div>
       {confirming ? (
-        <Modal title={t('billing.confirmTitle', { month })} onClose={() => setConfirming(false)}>
+        <FormModal
+          title={t('billing.confirmTitle', { month })}
+          submit={t('billing.run')}
+          onSubmit={run}
+          onDone={(s) => {
+            setConfirming(false);
+            setSummary(s);
+          }}
+          onClose={() => setConfirming(false)}
+        >
           <p>{t('billing.confirm', { month })}</p>
-          <div className="modal-actions">
-            <button type="button" className="btn" onClick={() => setConfirming(false)}>
-              {t('common.cancel')}
-            </button>
-            <button type="button" className="btn btn-primary" onClick={start}>
-              {t('billing.run')}
-            </button>
-          </div>
-        </Modal>
+          {started !== null ? (
+            <p role="status" data-testid="billing-running">
+              <progress aria-label={t('billing.run')} />{' '}
+              {t('billing.running', { month, s: Math.max(0, Math.round((now - started) / 1000)) })}
+            </p>
+          ) : null}
+        </FormModal>
       ) : null}
-      {started !== null ? (
-        <p role="status" data-testid="billing-running">
-          <progress aria-label={t('billing.run')} />{' '}
-          {t('billing.running', { month, s: Math.max(0, Math.round((now - started) / 1000)) })}
-        </p>
-      ) : null}
-      <ErrorBox error={run.error} />
       {summary ? (
         <section className="card" aria-labelledby="billing-done-h" data-testid="billing-summary">
           <h2 id="billing-done-h">{t('billing.done', { month: summary.month })}</h2>

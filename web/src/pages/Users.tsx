@@ -2,7 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { api, type Role } from '../api.ts';
 import { useI18n } from '../i18n.tsx';
 import { useUser } from '../session.tsx';
-import { CopyButton, ErrorBox, Field, Modal, useAction, useAsync } from '../ui.tsx';
+import { ErrorBox, Field, FormModal, SecretModal, useAction, useAsync } from '../ui.tsx';
 import { ListPage, StatusBadge } from './ListPage.tsx';
 
 interface StaffUser {
@@ -39,6 +39,7 @@ export function UsersPage() {
   const [reloadKey, setReloadKey] = useState(0);
   const [issued, setIssued] = useState<{ email: string; password: string } | null>(null);
   const [editing, setEditing] = useState<StaffUser | null>(null);
+  const [disabling, setDisabling] = useState<StaffUser | null>(null);
   const toggle = useAction();
   const reload = () => setReloadKey((k) => k + 1);
 
@@ -76,17 +77,23 @@ export function UsersPage() {
               <button type="button" className="btn btn-small" onClick={() => setEditing(u)}>
                 {t('users.edit')}
               </button>
-              <button
-                type="button"
-                className={`btn btn-small${u.active ? ' btn-danger' : ''}`}
-                disabled={toggle.busy}
-                onClick={async () => {
-                  const ok = await toggle.run(() => api.patch(`/api/users/${u.id}`, { active: !u.active }));
-                  if (ok !== undefined) reloadList();
-                }}
-              >
-                {u.active ? t('users.disable') : t('users.enable')}
-              </button>
+              {u.active ? (
+                <button type="button" className="btn btn-small btn-danger" onClick={() => setDisabling(u)}>
+                  {t('users.disable')}
+                </button>
+              ) : (
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  disabled={toggle.busy}
+                  onClick={async () => {
+                    const ok = await toggle.run(() => api.patch(`/api/users/${u.id}`, { active: true }));
+                    if (ok !== undefined) reloadList();
+                  }}
+                >
+                  {t('users.enable')}
+                </button>
+              )}
             </>
           )
         }
@@ -100,18 +107,28 @@ export function UsersPage() {
         }}
       />
       {issued ? (
-        <Modal title={t('users.tempTitle', { email: issued.email })} onClose={() => setIssued(null)}>
-          <p className="alert alert-warn">{t('users.tempWarn')}</p>
-          <div className="secret">
-            <code data-testid="user-temp-password">{issued.password}</code>
-            <CopyButton text={issued.password} />
-          </div>
-          <div className="modal-actions">
-            <button type="button" className="btn btn-primary" onClick={() => setIssued(null)}>
-              {t('common.close')}
-            </button>
-          </div>
-        </Modal>
+        <SecretModal
+          title={t('users.tempTitle', { email: issued.email })}
+          warning={t('users.tempWarn')}
+          secret={issued.password}
+          testId="user-temp-password"
+          onClose={() => setIssued(null)}
+        />
+      ) : null}
+      {disabling ? (
+        <FormModal
+          title={t('users.disableTitle', { email: disabling.email })}
+          submit={t('users.disable')}
+          danger
+          onSubmit={() => api.patch(`/api/users/${disabling.id}`, { active: false })}
+          onDone={() => {
+            setDisabling(null);
+            reload();
+          }}
+          onClose={() => setDisabling(null)}
+        >
+          <p>{t('users.disableConfirm', { name: disabling.full_name, email: disabling.email })}</p>
+        </FormModal>
       ) : null}
       {editing ? (
         <EditUserModal
@@ -254,39 +271,25 @@ function EditUserModal({
   onDone: () => void;
 }) {
   const { t } = useI18n();
-  const action = useAction();
   const [role, setRole] = useState(user.role as StaffRole);
   const [unitId, setUnitId] = useState(user.unit_id ?? '');
   return (
-    <Modal title={t('users.editTitle', { email: user.email })} onClose={onClose}>
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault();
-          const ok = await action.run(() =>
-            api.patch(`/api/users/${user.id}`, { role, unit_id: unitId || null }),
-          );
-          if (ok !== undefined) onDone();
+    <FormModal
+      title={t('users.editTitle', { email: user.email })}
+      submit={t('users.save')}
+      onSubmit={() => api.patch(`/api/users/${user.id}`, { role, unit_id: unitId || null })}
+      onDone={onDone}
+      onClose={onClose}
+    >
+      <RoleUnitFields
+        role={role}
+        unitId={unitId}
+        units={units}
+        onChange={(r, u) => {
+          setRole(r);
+          setUnitId(u);
         }}
-      >
-        <RoleUnitFields
-          role={role}
-          unitId={unitId}
-          units={units}
-          onChange={(r, u) => {
-            setRole(r);
-            setUnitId(u);
-          }}
-        />
-        <ErrorBox error={action.error} />
-        <div className="modal-actions">
-          <button type="button" className="btn" onClick={onClose}>
-            {t('common.cancel')}
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={action.busy}>
-            {t('users.save')}
-          </button>
-        </div>
-      </form>
-    </Modal>
+      />
+    </FormModal>
   );
 }
