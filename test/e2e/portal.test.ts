@@ -124,6 +124,30 @@ describe('portal in Chromium', () => {
     await page.getByRole('heading', { name: 'Khóa API' }).waitFor();
     await screenshot(page, 'customer-detail');
 
+    // The admin moves the customer to another unit (shown by name), then back: the service is shared.
+    const customerId = new URL(page.url()).pathname.split('/').pop()!;
+    const [before] = await server.db.query<{ managing_unit_id: string | null }>(
+      'SELECT managing_unit_id FROM customers WHERE id = $1',
+      [customerId],
+    );
+    const original = before?.managing_unit_id ?? '';
+    const target = original === 'unt_ctkv2' ? 'unt_ctkv3' : 'unt_ctkv2';
+    const unitDialog = page.getByRole('dialog');
+    for (const unit of [target, original]) {
+      await page.getByRole('button', { name: 'Đổi đơn vị quản lý' }).click();
+      await unitDialog.getByLabel('Đơn vị quản lý').selectOption(unit);
+      if (unit === target) assert.deepEqual(await a11yProblems(page), [], 'managing unit dialog');
+      await unitDialog.getByRole('button', { name: 'Lưu' }).click();
+      await unitDialog.waitFor({ state: 'detached' });
+      const shown = page.getByTestId('customer-unit');
+      if (unit) await shown.filter({ hasText: unit === 'unt_ctkv2' ? 'CTKV2 · ' : 'CTKV' }).waitFor();
+      const [now] = await server.db.query<{ managing_unit_id: string | null }>(
+        'SELECT managing_unit_id FROM customers WHERE id = $1',
+        [customerId],
+      );
+      assert.equal(now?.managing_unit_id ?? '', unit);
+    }
+
     await page.getByRole('navigation').getByRole('link', { name: 'Nhật ký kiểm toán' }).click();
     await page.locator('table tbody tr').first().waitFor();
     await page.getByLabel('Loại đối tượng').fill('no_such_entity');

@@ -377,6 +377,11 @@ const vi = {
   'customers.segment': 'Phân khúc',
   'customers.contact': 'Liên hệ',
   'customers.unit': 'Đơn vị quản lý',
+  'customers.changeUnit': 'Đổi đơn vị quản lý',
+  'customers.changeUnitTitle': 'Đơn vị quản lý của {name}',
+  'customers.changeUnitHint':
+    'Đơn vị mới thấy khách hàng này cùng hợp đồng của họ; đơn vị cũ không còn thấy. Thay đổi được ghi vào nhật ký kiểm toán.',
+  'customers.unassigned': 'Chưa giao (đơn vị có thể xin quản lý)',
   'customers.am': 'AM phụ trách',
   'customers.created': 'Ngày tạo',
   'keys.title': 'Khóa API',
@@ -994,6 +999,11 @@ const en: Record<MsgKey, string> = {
   'customers.segment': 'Segment',
   'customers.contact': 'Contact',
   'customers.unit': 'Managing unit',
+  'customers.changeUnit': 'Change managing unit',
+  'customers.changeUnitTitle': 'Managing unit of {name}',
+  'customers.changeUnitHint':
+    'The new unit sees this customer and its contracts; the old unit no longer does. The change is written to the audit log.',
+  'customers.unassigned': 'Unassigned (a unit may claim it)',
   'customers.am': 'Account manager',
   'customers.created': 'Created',
   'keys.title': 'API keys',

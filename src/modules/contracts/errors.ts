@@ -31,6 +31,7 @@ export const customerError = defineErrors({
   ERR_CUSTOMER_EXISTS: { status: 409, title: 'A customer with this tax code already exists' },
   ERR_CLAIM_NOT_ALLOWED: { status: 409, title: 'This customer cannot be claimed' },
   ERR_CLAIM_STATE: { status: 409, title: 'This claim was already decided' },
+  ERR_MANAGING_UNIT_INVALID: { status: 400, title: 'The managing unit is unknown or inactive' },
 });
 
 export const unitError = defineErrors({

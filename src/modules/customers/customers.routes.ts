@@ -58,7 +58,13 @@ export async function customerRoutes(app: FastifyInstance, ctx: AppContext) {
         body: { ...customerBody, required: ['legal_name', 'tax_code', 'segment'] },
         response: {
           201: customerSchema,
-          ...errorResponses('ERR_CLAIM_NOT_ALLOWED', 'ERR_CLAIM_STATE', 'ERR_CUSTOMER_EXISTS'),
+          ...errorResponses(
+            'ERR_CLAIM_NOT_ALLOWED',
+            'ERR_CLAIM_STATE',
+            'ERR_CUSTOMER_EXISTS',
+            'ERR_TAX_CODE_INVALID',
+            'ERR_MANAGING_UNIT_INVALID',
+          ),
         },
       },
     },
@@ -79,9 +85,12 @@ export async function customerRoutes(app: FastifyInstance, ctx: AppContext) {
           200: customerSchema,
           ...errorResponses(
             'ERR_NOT_FOUND',
+            'ERR_FORBIDDEN',
             'ERR_CLAIM_NOT_ALLOWED',
             'ERR_CLAIM_STATE',
             'ERR_CUSTOMER_EXISTS',
+            'ERR_TAX_CODE_INVALID',
+            'ERR_MANAGING_UNIT_INVALID',
           ),
         },
       },

@@ -29,12 +29,19 @@ const UNIT_ROLES = new Set(['unit_user', 'agent_user']);
  */
 export function createCustomerService(deps: { db: Db; clock: Clock }) {
   const { db, clock } = deps;
+  /** A customer is managed by a unit that exists and is active (the foreign key alone answered 500). */
+  const checkUnit = async (unitId: string | null | undefined) => {
+    if (!unitId) return;
+    const [unit] = await db.query('SELECT 1 FROM units WHERE id = $1 AND active', [unitId]);
+    if (!unit) throw customerError('ERR_MANAGING_UNIT_INVALID');
+  };
 
   return {
     async create(user: SessionUser, actor: Actor, input: CustomerInput): Promise<CustomerRow> {
       const taxCode = normalizeTaxCode(input.tax_code);
       if (!isValidTaxCode(taxCode)) throw customerError('ERR_TAX_CODE_INVALID');
       const unitId = UNIT_ROLES.has(user.role) ? user.unitId : (input.managing_unit_id ?? null);
+      if (!UNIT_ROLES.has(user.role)) await checkUnit(unitId);
       const [existing] = await db.query<{ managing_unit_id: string | null }>(
         'SELECT managing_unit_id FROM customers WHERE tax_code = $1',
         [taxCode],
@@ -89,6 +96,7 @@ export function createCustomerService(deps: { db: Db; clock: Clock }) {
         throw httpError('ERR_FORBIDDEN', 'Only an admin reassigns');
       if (patch.tax_code !== undefined && !isValidTaxCode(patch.tax_code))
         throw customerError('ERR_TAX_CODE_INVALID');
+      await checkUnit(patch.managing_unit_id);
       const fields = [
         'legal_name',
         'tax_code',
@@ -125,7 +133,13 @@ export function createCustomerService(deps: { db: Db; clock: Clock }) {
           entityType: 'customer',
           entityId: id,
           customerId: id,
-          details: { fields: Object.keys(patch) },
+          details: {
+            fields: Object.keys(patch),
+            // A reassignment moves the customer out of one unit's scope into another's: say from where.
+            ...(patch.managing_unit_id !== undefined && patch.managing_unit_id !== row.managing_unit_id
+              ? { managing_unit: { from: row.managing_unit_id, to: patch.managing_unit_id } }
+              : {}),
+          },
         });
         return (await tx.query<CustomerRow>('SELECT * FROM customers WHERE id = $1', [id]))[0]!;
       });

@@ -92,6 +92,13 @@ export function CustomersPage() {
 
 const KEY_MANAGERS = new Set(['admin', 'operator', 'customer_admin']);
 
+interface UnitLite {
+  id: string;
+  code: string;
+  name: string;
+  active: boolean;
+}
+
 export function CustomerDetailPage({ id }: { id: string }) {
   const { t, fmtDate, label } = useI18n();
   const user = useUser();
@@ -99,6 +106,13 @@ export function CustomerDetailPage({ id }: { id: string }) {
     (s) => api.get<Customer>(`/api/customers/${encodeURIComponent(id)}`, undefined, s),
     [id],
   );
+  const units = useAsync((s) => api.get<{ items: UnitLite[] }>('/api/units', undefined, s), []);
+  const unitName = (unitId: string | null) => {
+    if (unitId === null) return '—';
+    const u = units.data?.items.find((x) => x.id === unitId);
+    return u ? `${u.code} · ${u.name}` : unitId;
+  };
+  const [changingUnit, setChangingUnit] = useState(false);
   return (
     <>
       <p>
@@ -116,7 +130,17 @@ export function CustomerDetailPage({ id }: { id: string }) {
               <dt>{t('customers.segment')}</dt>
               <dd>{label('segment', res.data.segment)}</dd>
               <dt>{t('customers.unit')}</dt>
-              <dd>{res.data.managing_unit_id ?? '—'}</dd>
+              <dd>
+                <span data-testid="customer-unit">{unitName(res.data.managing_unit_id)}</span>
+                {user.role === 'admin' && units.data ? (
+                  <>
+                    {' '}
+                    <button type="button" className="btn btn-small" onClick={() => setChangingUnit(true)}>
+                      {t('customers.changeUnit')}
+                    </button>
+                  </>
+                ) : null}
+              </dd>
               <dt>{t('customers.am')}</dt>
               <dd>{res.data.am_user_id ?? '—'}</dd>
               <dt>{t('customers.contact')}</dt>
@@ -129,10 +153,61 @@ export function CustomerDetailPage({ id }: { id: string }) {
               <dd>{fmtDate(res.data.created_at)}</dd>
             </dl>
           </section>
+          {changingUnit && units.data ? (
+            <ManagingUnitModal
+              customer={res.data}
+              units={units.data.items}
+              onClose={() => setChangingUnit(false)}
+              onDone={() => {
+                setChangingUnit(false);
+                res.reload();
+              }}
+            />
+          ) : null}
           {KEY_MANAGERS.has(user.role) ? <ApiKeysPanel customerId={res.data.id} /> : null}
         </>
       ) : null}
     </>
+  );
+}
+
+/** Admin only (the API refuses a unit handing its customer on): active units, or none. */
+function ManagingUnitModal({
+  customer,
+  units,
+  onClose,
+  onDone,
+}: {
+  customer: Customer;
+  units: UnitLite[];
+  onClose: () => void;
+  onDone: () => void;
+}) {
+  const { t } = useI18n();
+  const [unitId, setUnitId] = useState(customer.managing_unit_id ?? '');
+  return (
+    <FormModal
+      title={t('customers.changeUnitTitle', { name: customer.legal_name })}
+      submit={t('users.save')}
+      onSubmit={() => api.patch(`/api/customers/${customer.id}`, { managing_unit_id: unitId || null })}
+      onDone={onDone}
+      onClose={onClose}
+    >
+      <Field label={t('customers.unit')} hint={t('customers.changeUnitHint')}>
+        {(fid, hint) => (
+          <select id={fid} aria-describedby={hint} value={unitId} onChange={(e) => setUnitId(e.target.value)}>
+            <option value="">{t('customers.unassigned')}</option>
+            {units
+              .filter((u) => u.active || u.id === customer.managing_unit_id)
+              .map((u) => (
+                <option key={u.id} value={u.id}>
+                  {u.code} · {u.name}
+                </option>
+              ))}
+          </select>
+        )}
+      </Field>
+    </FormModal>
   );
 }
 
