@@ -22,6 +22,16 @@ describe('ID numbers read again when they cannot be right', () => {
     assert.equal(r.fields.id_number?.value, p.id_number);
   });
 
+  test("a chip CCCD back's MRZ whose check digits fail is read again after CLAHE", async () => {
+    // Eval seed 314, card 297: the composite failed on the first reading, so the ID was null.
+    const i = 297;
+    const p = randomPerson(314 * 100003 + i, 'cccd_chip');
+    const photo = await photograph(await renderCard(p, 'cccd_chip', 'back'), 'moderate', 314 * 31 + i);
+    const r = await readDocument({ front: photo.image, now });
+    assert.equal(r.fields.id_number?.value, p.id_number);
+    assert.equal(r.fields.date_of_birth?.value, p.date_of_birth);
+  });
+
   test('an unsure read (last digit 8 read as 5) is outvoted by the other readings', async () => {
     const { p, r } = await evalCard(13, 298);
     assert.equal(r.fields.id_number?.value, p.id_number);

@@ -716,9 +716,22 @@ async function readMrzStrip(
 ): Promise<MrzData | null> {
   const t = performance.now();
   const top = Math.round(flat.height * 0.7);
-  const text = (await (await getOcr()).mrz(await toPng(flat, [0, top, flat.width, flat.height - top]))).text;
+  const strip: Box = [0, top, flat.width, flat.height - top];
+  const ocr = await getOcr();
+  let mrz = readMrzText((await ocr.mrz(await toPng(flat, strip))).text, now);
+  // An MRZ whose check digits do not all verify, or whose 12-digit ID does not end in the document
+  // number, is read once more after CLAHE (glare, faint print); the reading that verifies more wins.
+  // No MRZ-like text at all (a card without one) is not read again.
+  const trusted = (d: MrzData) =>
+    d.valid && (d.format !== 'TD1' || !d.idNumber || d.idNumber.endsWith(d.documentNumber ?? '-'));
+  if (mrz && !trusted(mrz)) {
+    const again = readMrzText((await ocr.mrz(await toPng(flat, strip, true))).text, now);
+    const verified = (d: MrzData | null) =>
+      d ? Object.values(d.checks).filter(Boolean).length + (trusted(d) ? 1 : 0) : -1;
+    if (verified(again) > verified(mrz)) mrz = again;
+  }
   timings.mrz = (timings.mrz ?? 0) + performance.now() - t;
-  return readMrzText(text, now);
+  return mrz;
 }
 
 /**
