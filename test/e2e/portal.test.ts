@@ -470,6 +470,24 @@ describe('portal in Chromium', () => {
     await page.waitForLoadState('networkidle');
     assert.equal(await page.locator('.alert-error').count(), 0);
     await screenshot(page, 'admin-outbox');
+
+    // Lists page by offset: 50 rows, then "load more" appends the next page without repeating one.
+    await server.db.query(
+      `INSERT INTO notices (id, channel, recipient, subject, body_text, template, status)
+       SELECT 'ntc_e2epage' || g, 'email', 'p' || g || '@bank.vn', 'E2E paging ' || g, 'x', 'e2e.paging', 'failed'
+         FROM generate_series(1, 60) g`,
+    );
+    const [failed] = await server.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM notices WHERE status = 'failed'",
+    );
+    await page.locator('#f-status').selectOption('failed');
+    const rows = page.locator('table tbody tr');
+    await page.waitForFunction(() => document.querySelectorAll('table tbody tr').length === 50);
+    await page.getByRole('button', { name: 'Tải thêm' }).click();
+    const expected = Math.min(100, failed!.n);
+    await page.waitForFunction((n) => document.querySelectorAll('table tbody tr').length === n, expected);
+    const subjects = await rows.locator('summary').allTextContents();
+    assert.equal(new Set(subjects).size, expected, 'no row twice');
     assert.deepEqual(browser.errors, []);
   });
 

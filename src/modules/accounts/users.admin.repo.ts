@@ -17,17 +17,17 @@ const COLS = 'id, email, full_name, role, unit_id, customer_id, active, created_
 
 export async function listUsers(
   db: Db,
-  filter: { role?: Role; unitId?: string; active?: boolean; limit: number },
+  filter: { role?: Role; unitId?: string; active?: boolean; limit: number; offset?: number },
 ): Promise<UserListRow[]> {
   const params: unknown[] = [];
   const where: string[] = [];
   if (filter.role) where.push(`role = $${params.push(filter.role)}`);
   if (filter.unitId) where.push(`unit_id = $${params.push(filter.unitId)}`);
   if (filter.active !== undefined) where.push(`active = $${params.push(filter.active)}`);
-  params.push(filter.limit);
+  params.push(filter.limit, filter.offset ?? 0);
   return db.query<UserListRow>(
     `SELECT ${COLS} FROM users ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY lower(email) LIMIT $${params.length}`,
+     ORDER BY lower(email), id LIMIT $${params.length - 1} OFFSET $${params.length}`,
     params as string[],
   );
 }

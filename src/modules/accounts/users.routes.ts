@@ -37,7 +37,9 @@ const unitIdSchema = { type: ['string', 'null'], pattern: '^unt_[0-9a-z]{1,40}$'
 export async function userRoutes(app: FastifyInstance, ctx: AppContext) {
   const users = createUserService({ db: ctx.db });
 
-  app.get<{ Querystring: { role?: Role; unit_id?: string; active?: boolean; limit?: number } }>(
+  app.get<{
+    Querystring: { role?: Role; unit_id?: string; active?: boolean; limit?: number; offset?: number };
+  }>(
     '/api/users',
     {
       preHandler: ctx.guards.user('admin'),
@@ -51,6 +53,7 @@ export async function userRoutes(app: FastifyInstance, ctx: AppContext) {
             unit_id: { type: 'string', pattern: '^unt_[0-9a-z]{1,40}$' },
             active: { type: 'boolean' },
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
+            offset: { type: 'integer', minimum: 0, default: 0 },
           },
           additionalProperties: false,
         },
@@ -63,6 +66,7 @@ export async function userRoutes(app: FastifyInstance, ctx: AppContext) {
         unitId: req.query.unit_id,
         active: req.query.active,
         limit: req.query.limit ?? 100,
+        offset: req.query.offset ?? 0,
       }),
     }),
   );

@@ -66,7 +66,7 @@ export function createUserService(deps: { db: Db }) {
   }
 
   return {
-    async list(filter: { role?: Role; unitId?: string; active?: boolean; limit: number }) {
+    async list(filter: { role?: Role; unitId?: string; active?: boolean; limit: number; offset?: number }) {
       return (await repo.listUsers(db, filter)).map(present);
     },
 

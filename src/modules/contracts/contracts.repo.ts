@@ -72,16 +72,16 @@ export async function lockContract(tx: Db, id: string): Promise<ContractRow | un
 export function listContracts(
   db: Db,
   scope: Scope,
-  filter: { customerId?: string; status?: string; limit: number },
+  filter: { customerId?: string; status?: string; limit: number; offset?: number },
 ): Promise<ContractRow[]> {
   const params: SqlParam[] = [];
   const where = [customerScopeSql(scope, 'c.customer_id', params)];
   if (filter.customerId) where.push(`c.customer_id = $${params.push(filter.customerId)}`);
   if (filter.status) where.push(`c.status = $${params.push(filter.status)}`);
-  params.push(filter.limit);
+  params.push(filter.limit, filter.offset ?? 0);
   return db.query<ContractRow>(
     `SELECT ${CONTRACT_COLUMNS} FROM contracts c WHERE ${where.join(' AND ')}
-     ORDER BY c.created_at DESC, c.id LIMIT $${params.length}`,
+     ORDER BY c.created_at DESC, c.id LIMIT $${params.length - 1} OFFSET $${params.length}`,
     params,
   );
 }
@@ -125,7 +125,7 @@ export function listEvents(db: Db, contractId: string): Promise<EventRow[]> {
 export function listTasks(
   db: Db,
   scope: Scope,
-  filter: { status?: string; overdueAt?: Date; unitId?: string | null; limit: number },
+  filter: { status?: string; overdueAt?: Date; unitId?: string | null; limit: number; offset?: number },
 ): Promise<TaskRow[]> {
   const params: SqlParam[] = [];
   const where: string[] = [];
@@ -135,10 +135,10 @@ export function listTasks(
   }
   if (filter.status) where.push(`t.status = $${params.push(filter.status)}`);
   if (filter.overdueAt) where.push(`t.status = 'open' AND t.due_at < $${params.push(filter.overdueAt)}`);
-  params.push(filter.limit);
+  params.push(filter.limit, filter.offset ?? 0);
   return db.query<TaskRow>(
     `SELECT t.* FROM tasks t ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY t.due_at, t.id LIMIT $${params.length}`,
+     ORDER BY t.due_at, t.id LIMIT $${params.length - 1} OFFSET $${params.length}`,
     params,
   );
 }

@@ -98,7 +98,7 @@ export async function contractRoutes(app: FastifyInstance, ctx: AppContext) {
   contractServices.set(ctx, service);
   await calendarRoutes(app, ctx);
 
-  app.get<{ Querystring: { customer_id?: string; status?: string; limit?: number } }>(
+  app.get<{ Querystring: { customer_id?: string; status?: string; limit?: number; offset?: number } }>(
     '/api/contracts',
     {
       preHandler: ctx.guards.user(),
@@ -111,6 +111,7 @@ export async function contractRoutes(app: FastifyInstance, ctx: AppContext) {
             customer_id: { type: 'string', maxLength: 60 },
             status: { type: 'string', enum: STATUSES },
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
+            offset: { type: 'integer', minimum: 0, default: 0 },
           },
           additionalProperties: false,
         },
@@ -126,6 +127,7 @@ export async function contractRoutes(app: FastifyInstance, ctx: AppContext) {
           customerId: req.query.customer_id,
           status: req.query.status,
           limit: req.query.limit ?? 100,
+          offset: req.query.offset ?? 0,
         })
       ).map(presentContract),
     }),
@@ -506,7 +508,14 @@ export async function contractRoutes(app: FastifyInstance, ctx: AppContext) {
     },
   );
 
-  app.get<{ Querystring: { status?: 'open' | 'done' | 'cancelled'; overdue?: boolean; limit?: number } }>(
+  app.get<{
+    Querystring: {
+      status?: 'open' | 'done' | 'cancelled';
+      overdue?: boolean;
+      limit?: number;
+      offset?: number;
+    };
+  }>(
     '/api/tasks',
     {
       preHandler: ctx.guards.user('admin', 'operator', ...UNITS),
@@ -520,6 +529,7 @@ export async function contractRoutes(app: FastifyInstance, ctx: AppContext) {
             status: { type: 'string', enum: ['open', 'done', 'cancelled'] },
             overdue: { type: 'boolean' },
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 200 },
+            offset: { type: 'integer', minimum: 0, default: 0 },
           },
           additionalProperties: false,
         },
@@ -537,6 +547,7 @@ export async function contractRoutes(app: FastifyInstance, ctx: AppContext) {
         overdueAt: req.query.overdue ? now : undefined,
         unitId: user.unitId,
         limit: req.query.limit ?? 200,
+        offset: req.query.offset ?? 0,
       });
       return {
         items: rows.map((t) => ({

@@ -33,7 +33,7 @@ const present = (n: NoticeRow) => ({
 
 /** The outbox: every email and letter the system produced, for the staff who send or print them. */
 export async function noticeRoutes(app: FastifyInstance, ctx: AppContext) {
-  app.get<{ Querystring: { status?: string; entity_id?: string; limit?: number } }>(
+  app.get<{ Querystring: { status?: string; entity_id?: string; limit?: number; offset?: number } }>(
     '/api/notices',
     {
       preHandler: ctx.guards.user('admin', 'operator'),
@@ -46,6 +46,7 @@ export async function noticeRoutes(app: FastifyInstance, ctx: AppContext) {
             status: { type: 'string', enum: ['queued', 'sent', 'failed', 'printed'] },
             entity_id: { type: 'string', maxLength: 60 },
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
+            offset: { type: 'integer', minimum: 0, default: 0 },
           },
           additionalProperties: false,
         },
@@ -61,6 +62,7 @@ export async function noticeRoutes(app: FastifyInstance, ctx: AppContext) {
           status: req.query.status,
           entityId: req.query.entity_id,
           limit: req.query.limit,
+          offset: req.query.offset,
         })
       ).map(present),
     }),

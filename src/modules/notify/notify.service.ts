@@ -101,14 +101,20 @@ export function createNotifier(deps: { db: Db; clock: Clock; smtpUrl?: string; m
       }
     },
 
-    async list(filter: { status?: string; entityId?: string; limit?: number }): Promise<NoticeRow[]> {
+    async list(filter: {
+      status?: string;
+      entityId?: string;
+      limit?: number;
+      offset?: number;
+    }): Promise<NoticeRow[]> {
       const params: unknown[] = [];
       const where: string[] = [];
       if (filter.status) where.push(`status = $${params.push(filter.status)}`);
       if (filter.entityId) where.push(`entity_id = $${params.push(filter.entityId)}`);
-      params.push(Math.min(filter.limit ?? 100, 500));
+      params.push(Math.min(filter.limit ?? 100, 500), filter.offset ?? 0);
       return deps.db.query<NoticeRow>(
-        `SELECT * FROM notices ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC LIMIT $${params.length}`,
+        `SELECT * FROM notices ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+          ORDER BY created_at DESC, id LIMIT $${params.length - 1} OFFSET $${params.length}`,
         params as string[],
       );
     },

@@ -941,7 +941,7 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
       );
     };
   };
-  app.get<{ Querystring: { status?: string; limit?: number } }>(
+  app.get<{ Querystring: { status?: string; limit?: number; offset?: number } }>(
     '/api/verification-sessions',
     {
       preHandler: ctx.guards.user(...REVIEWERS, 'support_agent', 'unit_user', 'am', 'kam'),
@@ -954,6 +954,7 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
           properties: {
             status: sessionViewSchema.properties.status,
             limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+            offset: { type: 'integer', minimum: 0, default: 0 },
           },
         },
         response: {
@@ -989,7 +990,7 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
         created_at: Date;
       }>(
         `SELECT s.id, s.customer_id, s.status, s.checks, s.reasons, s.result, s.rule_version, s.created_at
-           FROM verification_sessions s WHERE ${scope} ${status} ORDER BY s.created_at DESC, s.id DESC LIMIT ${req.query.limit ?? 50}`,
+           FROM verification_sessions s WHERE ${scope} ${status} ORDER BY s.created_at DESC, s.id DESC LIMIT ${req.query.limit ?? 50} OFFSET ${req.query.offset ?? 0}`,
         params as string[],
       );
       return {

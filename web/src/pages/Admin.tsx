@@ -97,6 +97,7 @@ export function UnitsPage() {
         title="units.title"
         intro="units.intro"
         url="/api/units"
+        paged={false}
         empty="units.empty"
         reloadKey={reloadKey}
         columns={[
@@ -280,6 +281,7 @@ export function PlansPage() {
         title="plans.title"
         intro="plans.intro"
         url="/api/price-plans"
+        paged={false}
         empty="plans.empty"
         reloadKey={reloadKey}
         columns={[

@@ -1,7 +1,7 @@
-import { type ReactNode, useState } from 'react';
+import { type ReactNode, useEffect, useState } from 'react';
 import { api } from '../api.ts';
 import { type MsgKey, useI18n } from '../i18n.tsx';
-import { Empty, ErrorBox, Loading, useAsync } from '../ui.tsx';
+import { Empty, ErrorBox, Loading, useAction, useAsync } from '../ui.tsx';
 
 export interface Column<T> {
   label: MsgKey;
@@ -19,7 +19,11 @@ export interface Filter {
 
 const PAGE = 50;
 
-/** A list screen over one `GET` API returning `{ items }`: filters in the query, "load more" paging. */
+/**
+ * A list screen over one `GET` API returning `{ items }`: filters in the query, "load more" appends the
+ * next page by `offset` (a growing `limit` hit each API's maximum and answered 400). `paged={false}` for
+ * an API that always answers everything (units, price plans).
+ */
 export function ListPage<T extends { id: string | number }>({
   title,
   intro,
@@ -29,6 +33,7 @@ export function ListPage<T extends { id: string | number }>({
   empty,
   actions,
   reloadKey = 0,
+  paged = true,
 }: {
   title: MsgKey;
   intro?: MsgKey;
@@ -38,17 +43,32 @@ export function ListPage<T extends { id: string | number }>({
   empty: MsgKey;
   actions?: (row: T, reload: () => void) => ReactNode;
   reloadKey?: number;
+  paged?: boolean;
 }) {
   const { t, label } = useI18n();
   const [values, setValues] = useState<Record<string, string>>({});
-  const [limit, setLimit] = useState(PAGE);
+  const page = paged ? { limit: PAGE } : {};
   const res = useAsync(
-    (s) => api.get<{ items: T[] }>(url, { ...values, limit }, s),
-    [url, JSON.stringify(values), limit, reloadKey],
+    (s) => api.get<{ items: T[] }>(url, { ...values, ...page }, s),
+    [url, JSON.stringify(values), reloadKey],
   );
-  const set = (name: string, v: string) => {
-    setLimit(PAGE);
-    setValues((old) => ({ ...old, [name]: v }));
+  /** Pages after the first, and whether the last one was full. */
+  const [more, setMore] = useState<{ items: T[]; full: boolean } | null>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new first page drops the pages after it
+  useEffect(() => setMore(null), [url, JSON.stringify(values), reloadKey]);
+  const loading = useAction();
+  const set = (name: string, v: string) => setValues((old) => ({ ...old, [name]: v }));
+  const reload = () => {
+    setMore(null);
+    res.reload();
+  };
+  const items = [...(res.data?.items ?? []), ...(more?.items ?? [])];
+  const hasMore = paged && (more ? more.full : res.data?.items.length === PAGE);
+  const loadMore = async () => {
+    const next = await loading.run(() =>
+      api.get<{ items: T[] }>(url, { ...values, limit: PAGE, offset: items.length }),
+    );
+    if (next) setMore({ items: [...(more?.items ?? []), ...next.items], full: next.items.length === PAGE });
   };
   return (
     <>
@@ -87,9 +107,9 @@ export function ListPage<T extends { id: string | number }>({
         </div>
       ) : null}
       {res.loading && !res.data ? <Loading /> : null}
-      <ErrorBox error={res.error} onRetry={res.reload} />
-      {res.data && res.data.items.length === 0 ? <Empty>{t(empty)}</Empty> : null}
-      {res.data && res.data.items.length > 0 ? (
+      <ErrorBox error={res.error} onRetry={reload} />
+      {res.data && items.length === 0 ? <Empty>{t(empty)}</Empty> : null}
+      {res.data && items.length > 0 ? (
         <>
           <div className="table-wrap">
             <table>
@@ -104,7 +124,7 @@ export function ListPage<T extends { id: string | number }>({
                 </tr>
               </thead>
               <tbody>
-                {res.data.items.map((row) => (
+                {items.map((row) => (
                   <tr key={row.id}>
                     {columns.map((c) => (
                       <td key={c.label} data-label={t(c.label)}>
@@ -113,7 +133,7 @@ export function ListPage<T extends { id: string | number }>({
                     ))}
                     {actions ? (
                       <td data-label={t('keys.actions')} className="actions">
-                        {actions(row, res.reload)}
+                        {actions(row, reload)}
                       </td>
                     ) : null}
                   </tr>
@@ -121,8 +141,9 @@ export function ListPage<T extends { id: string | number }>({
               </tbody>
             </table>
           </div>
-          {res.data.items.length >= limit ? (
-            <button type="button" className="btn" onClick={() => setLimit((l) => l + PAGE)}>
+          <ErrorBox error={loading.error} />
+          {hasMore ? (
+            <button type="button" className="btn" disabled={loading.busy} onClick={loadMore}>
               {t('common.more')}
             </button>
           ) : null}
