@@ -480,12 +480,16 @@ describe('portal in Chromium', () => {
     const [failed] = await server.db.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM notices WHERE status = 'failed'",
     );
-    await page.locator('#f-status').selectOption('failed');
+    const answered = (part: string) =>
+      page.waitForResponse((r) => r.url().includes('/api/notices?') && r.url().includes(part));
     const rows = page.locator('table tbody tr');
-    await page.waitForFunction(() => document.querySelectorAll('table tbody tr').length === 50);
-    await page.getByRole('button', { name: 'Tải thêm' }).click();
+    await Promise.all([answered('status=failed'), page.locator('#f-status').selectOption('failed')]);
+    await rows.nth(49).waitFor();
+    assert.equal(await rows.count(), 50);
     const expected = Math.min(100, failed!.n);
-    await page.waitForFunction((n) => document.querySelectorAll('table tbody tr').length === n, expected);
+    await Promise.all([answered('offset=50'), page.getByRole('button', { name: 'Tải thêm' }).click()]);
+    await rows.nth(expected - 1).waitFor();
+    assert.equal(await rows.count(), expected);
     const subjects = await rows.locator('summary').allTextContents();
     assert.equal(new Set(subjects).size, expected, 'no row twice');
     assert.deepEqual(browser.errors, []);
