@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { taxCodeCheckDigit } from '../../src/lib/tax-code.ts';
@@ -98,9 +99,37 @@ describe('contract workflow in Chromium: declare → provision → account detai
     assert.equal(res.status(), 201, await res.text());
     const contract = (await res.json()) as { id: string; price_plan_code: string; status: string };
     assert.equal(contract.price_plan_code, 'cloud_saas_default');
-    await page.getByRole('cell', { name: contract.id }).waitFor();
+    await page.getByRole('cell', { name: contract.id, exact: true }).waitFor();
     assert.equal(await contractStatus(contract.id), 'declared');
     await screenshot(page, 'workflow-3-declared');
+
+    // The unit keeps the signed PDF with the contract: a non-PDF is refused with the API's message, a PDF
+    // is stored, shows in the history and downloads byte for byte.
+    await page.getByRole('button', { name: `Lịch sử & bản ký ${contract.id}` }).click();
+    const history = page.getByRole('dialog', { name: `Hợp đồng ${contract.id}` });
+    await history.getByTestId('contract-timeline').locator('li').first().waitFor();
+    await history.getByText('Chưa lưu bản đã ký').waitFor();
+    const pick = history.getByLabel('Tệp PDF đã ký');
+    await pick.setInputFiles({
+      name: 'signed.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('not a pdf'),
+    });
+    await history.getByRole('button', { name: 'Tải lên bản đã ký' }).click();
+    await history.locator('.alert-error', { hasText: 'must be a PDF' }).waitFor();
+    const pdf = Buffer.from('%PDF-1.4\n% e2e signed contract\n%%EOF\n');
+    await pick.setInputFiles({ name: 'signed.pdf', mimeType: 'application/pdf', buffer: pdf });
+    await history.getByRole('button', { name: 'Tải lên bản đã ký' }).click();
+    await history.getByText('Đã lưu bản hợp đồng đã ký').waitFor();
+    await history.getByText('signed_file_uploaded').waitFor();
+    assert.deepEqual(await a11yProblems(page), [], 'contract history accessibility');
+    await screenshot(page, 'workflow-3b-signed-file');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      history.getByRole('button', { name: 'Tải bản đã ký' }).click(),
+    ]);
+    assert.deepEqual(await readFile(await download.path()), pdf);
+    await history.getByRole('button', { name: 'Đóng' }).click();
 
     // 3. The operator provisions it from the task queue.
     await loginAs(page, server.url, 'operator@ekyc.local');
@@ -152,9 +181,12 @@ describe('contract workflow in Chromium: declare → provision → account detai
     await loginAs(page, server.url, adminEmail, password);
     await screenshot(page, 'workflow-9-customer-admin');
 
-    // The only console error allowed: the browser logging the spent link's 410.
+    // The only console errors allowed: the browser logging the spent link's 410 and the refused non-PDF's 415.
     assert.deepEqual(
-      browser.errors.filter((e) => !(e.includes('/app/account-links/') && e.includes('status of 410'))),
+      browser.errors.filter(
+        (e) =>
+          !(e.includes('/app/account-links/') && e.includes('status of 410')) && !e.includes('status of 415'),
+      ),
       [],
     );
   });

@@ -1,7 +1,8 @@
 import { useState } from 'react';
-import { api } from '../api.ts';
+import { api, request } from '../api.ts';
+import { DownloadButton } from '../download.tsx';
 import { useI18n } from '../i18n.tsx';
-import { Field, FormModal } from '../ui.tsx';
+import { ErrorBox, Field, FormModal, Loading, Modal, useAction, useAsync } from '../ui.tsx';
 
 export interface Contract {
   id: string;
@@ -154,5 +155,121 @@ export function CancelModal({
         )}
       </Field>
     </FormModal>
+  );
+}
+
+interface ContractEvent {
+  id: number;
+  at: string;
+  actor_type: string;
+  actor_id: string | null;
+  event: string;
+  from_status: string | null;
+  to_status: string | null;
+  reason: string | null;
+}
+
+/** Who may upload the signed PDF (the server's guard on POST …/signed-file). */
+const FILE_UPLOADERS = new Set(['admin', 'operator', 'unit_user', 'agent_user']);
+
+/**
+ * A contract's history (every transition: when, who, from → to, why) and its signed PDF: download, or
+ * upload when none is stored yet or it is replaced. Whether one is stored is read from the history.
+ */
+export function ContractHistoryModal({
+  contract,
+  role,
+  onClose,
+}: {
+  contract: Contract;
+  role: string;
+  onClose: () => void;
+}) {
+  const { t, fmtDate, label } = useI18n();
+  const events = useAsync(
+    (s) => api.get<{ items: ContractEvent[] }>(`/api/contracts/${contract.id}/timeline`, undefined, s),
+    [contract.id],
+  );
+  const [file, setFile] = useState<File | null>(null);
+  const [uploaded, setUploaded] = useState(false);
+  const upload = useAction();
+  const hasFile = events.data?.items.some((e) => e.event === 'signed_file_uploaded') ?? false;
+  return (
+    <Modal title={t('contracts.historyTitle', { id: contract.id })} onClose={onClose}>
+      <h3>{t('contracts.timeline')}</h3>
+      {events.loading && !events.data ? <Loading /> : null}
+      <ErrorBox error={events.error} onRetry={events.reload} />
+      {events.data ? (
+        <ol className="plain-list" data-testid="contract-timeline">
+          {events.data.items.map((e) => (
+            <li key={e.id}>
+              <span className="muted small">{fmtDate(e.at)}</span> <code>{e.event}</code>
+              {e.to_status ? (
+                <>
+                  {' '}
+                  {e.from_status ? `${label('status', e.from_status)} → ` : ''}
+                  {label('status', e.to_status)}
+                </>
+              ) : null}
+              {e.actor_id ? <span className="muted small"> · {e.actor_id}</span> : null}
+              {e.reason ? <div className="small">{e.reason}</div> : null}
+            </li>
+          ))}
+        </ol>
+      ) : null}
+      <h3>{t('contracts.signedFile')}</h3>
+      {events.data && !hasFile ? <p className="muted">{t('contracts.signedNone')}</p> : null}
+      {hasFile ? (
+        <DownloadButton
+          url={`/api/contracts/${contract.id}/signed-file`}
+          query={{}}
+          label={t('contracts.signedDownload')}
+        />
+      ) : null}
+      {FILE_UPLOADERS.has(role) ? (
+        <form
+          onSubmit={async (e) => {
+            e.preventDefault();
+            if (!file) return;
+            setUploaded(false);
+            const form = new FormData();
+            form.append('file', file);
+            const ok = await upload.run(() =>
+              request(`/api/contracts/${contract.id}/signed-file`, { method: 'POST', form }),
+            );
+            if (ok !== undefined) {
+              setUploaded(true);
+              events.reload();
+            }
+          }}
+        >
+          <Field label={t('contracts.signedPick')}>
+            {(id) => (
+              <input
+                id={id}
+                type="file"
+                accept="application/pdf,.pdf"
+                required
+                onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+              />
+            )}
+          </Field>
+          <ErrorBox error={upload.error} />
+          {uploaded ? (
+            <p className="alert alert-ok" role="status">
+              {t('contracts.signedUploaded')}
+            </p>
+          ) : null}
+          <button type="submit" className="btn" disabled={upload.busy || !file}>
+            {t('contracts.signedUpload')}
+          </button>
+        </form>
+      ) : null}
+      <div className="modal-actions">
+        <button type="button" className="btn btn-primary" onClick={onClose}>
+          {t('common.close')}
+        </button>
+      </div>
+    </Modal>
   );
 }

@@ -4,7 +4,7 @@ import { type MsgKey, useI18n } from '../i18n.tsx';
 import { Link } from '../router.tsx';
 import { useUser } from '../session.tsx';
 import { ErrorBox, Field, FormModal, useAction, useAsync } from '../ui.tsx';
-import { CancelModal, type Contract, RenewModal } from './ContractChanges.tsx';
+import { CancelModal, type Contract, ContractHistoryModal, RenewModal } from './ContractChanges.tsx';
 import { ListPage, StatusBadge } from './ListPage.tsx';
 
 const DECLARERS = new Set(['admin', 'unit_user', 'agent_user']);
@@ -18,6 +18,7 @@ export function ContractsPage() {
   const user = useUser();
   const [declaring, setDeclaring] = useState(false);
   const [changing, setChanging] = useState<{ kind: 'renew' | 'cancel'; contract: Contract } | null>(null);
+  const [history, setHistory] = useState<Contract | null>(null);
   const [reloadKey, setReloadKey] = useState(0);
   const changed = () => {
     setChanging(null);
@@ -48,6 +49,9 @@ export function ContractsPage() {
       {changing?.kind === 'renew' ? (
         <RenewModal contract={changing.contract} onClose={() => setChanging(null)} onDone={changed} />
       ) : null}
+      {history ? (
+        <ContractHistoryModal contract={history} role={user.role} onClose={() => setHistory(null)} />
+      ) : null}
       {changing?.kind === 'cancel' ? (
         <CancelModal contract={changing.contract} onClose={() => setChanging(null)} onDone={changed} />
       ) : null}
@@ -57,6 +61,14 @@ export function ContractsPage() {
         reloadKey={reloadKey}
         actions={(c, reload) => (
           <>
+            <button
+              type="button"
+              className="btn btn-small"
+              aria-label={`${t('contracts.history')} ${c.id}`}
+              onClick={() => setHistory(c)}
+            >
+              {t('contracts.history')}
+            </button>
             {c.status === 'declared' && !c.renewal_of && OPERATORS.has(user.role) ? (
               <button
                 type="button"
