@@ -28,7 +28,16 @@ export function UsagePage() {
   return (
     <>
       <h1>{t('usage.pageTitle')}</h1>
-      {user.customer_id ? <UsageCharts customerId={user.customer_id} /> : <p>{t('keys.noCustomer')}</p>}
+      {user.customer_id ? (
+        <>
+          <div className="cards">
+            <UsageCard />
+          </div>
+          <UsageCharts customerId={user.customer_id} />
+        </>
+      ) : (
+        <p>{t('keys.noCustomer')}</p>
+      )}
     </>
   );
 }
@@ -177,6 +186,80 @@ function Outcomes({ sessions }: { sessions: Record<string, number> }) {
           </ul>
         </>
       )}
+    </section>
+  );
+}
+
+/** `GET /api/billing/usage/current`: this month's running usage, cost and tier. */
+interface Usage {
+  month: string;
+  requests: number;
+  plan: string;
+  tier_mode: string;
+  tier: number;
+  unit_price_vnd: number;
+  amount_vnd: number;
+  next_tier: { tier: number; starts_at: number; unit_price_vnd: number; requests_to_go: number } | null;
+}
+
+/** The customer admin's usage this month: requests, cost so far, current tier and the next threshold. */
+export function UsageCard() {
+  const { t, fmtNumber } = useI18n();
+  const res = useAsync((s) => api.get<Usage>('/api/billing/usage/current', undefined, s), []);
+  const u = res.data;
+  const share = u?.next_tier ? Math.min(1, u.requests / Math.max(1, u.next_tier.starts_at - 1)) : 1;
+  return (
+    <section className="card" aria-labelledby="usage-h" data-testid="usage-card">
+      <h2 id="usage-h">{t('usage.title', { month: u?.month ?? '' })}</h2>
+      {res.loading ? <Loading /> : null}
+      <ErrorBox error={res.error} onRetry={res.reload} />
+      {u ? (
+        <>
+          <dl className="usage">
+            <div>
+              <dt>{t('usage.requests')}</dt>
+              <dd className="stat" data-testid="usage-requests">
+                {fmtNumber(u.requests)}
+              </dd>
+            </div>
+            <div>
+              <dt>{t('usage.cost')}</dt>
+              <dd className="stat" data-testid="usage-cost">
+                {fmtNumber(u.amount_vnd)} ₫
+              </dd>
+            </div>
+            <div>
+              <dt>{t('usage.tier')}</dt>
+              <dd data-testid="usage-tier">
+                {t('usage.tierValue', { tier: u.tier, price: fmtNumber(u.unit_price_vnd) })}
+              </dd>
+            </div>
+          </dl>
+          {u.next_tier ? (
+            <>
+              <progress
+                max={100}
+                value={Math.round(share * 100)}
+                aria-label={t('usage.toNext', {
+                  n: fmtNumber(u.next_tier.requests_to_go),
+                  tier: u.next_tier.tier,
+                })}
+              />
+              <p className="small" data-testid="usage-next">
+                {t('usage.next', {
+                  tier: u.next_tier.tier,
+                  at: fmtNumber(u.next_tier.starts_at),
+                  price: fmtNumber(u.next_tier.unit_price_vnd),
+                  n: fmtNumber(u.next_tier.requests_to_go),
+                })}
+              </p>
+            </>
+          ) : (
+            <p className="small">{t('usage.topTier')}</p>
+          )}
+          <p className="muted small">{t('usage.plan', { plan: u.plan, mode: u.tier_mode })}</p>
+        </>
+      ) : null}
     </section>
   );
 }
