@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Download, type Page } from 'playwright-core';
 import { buildApp } from '../../src/app.ts';
 import type { Db, SqlParam } from '../../src/db/client.ts';
 import { seed } from '../../src/db/seed.ts';
@@ -44,11 +44,26 @@ export const CHROMIUM_FLAGS = [
 export async function ensureBuilt(): Promise<void> {
   const built = await stat(path.join(DIST, 'index.html')).catch(() => null);
   if (built && !(await newerThan(path.join(REPO, 'web'), built.mtimeMs))) return;
-  // Built beside and swapped in, so a service already serving web/dist (another run) never finds it empty.
+  // Built beside and swapped in, so a service already serving web/dist never finds it empty.
   const fresh = `${DIST}.${process.pid}`;
   const { build } = await import('vite');
   try {
-    await build({ root: path.join(REPO, 'web'), logLevel: 'warn', build: { outDir: fresh } });
+    await build({
+      root: path.join(REPO, 'web'),
+      logLevel: 'warn',
+      // Unhashed names: the service registers one route per built file when it starts, so a service
+      // already running (another run) keeps finding the assets after this rebuild.
+      build: {
+        outDir: fresh,
+        rolldownOptions: {
+          output: {
+            entryFileNames: 'assets/[name].js',
+            chunkFileNames: 'assets/[name].js',
+            assetFileNames: 'assets/[name][extname]',
+          },
+        },
+      },
+    });
     if (!existsSync(path.join(fresh, 'index.html')))
       throw new Error(`vite build did not produce ${fresh}/index.html`);
   } catch (err) {
@@ -316,6 +331,13 @@ export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> 
     // Closing a connected browser only drops this file's contexts and connection.
     close: () => browser.close(),
   };
+}
+
+/** A download's bytes. Not `download.path()`: the run's shared Chromium is connected remotely, where it fails. */
+export async function downloaded(download: Download): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -10,6 +9,7 @@ import {
   a11yProblems,
   type Browser,
   DEMO_PASSWORD,
+  downloaded,
   launchBrowser,
   loginAs,
   type Server,
@@ -714,8 +714,7 @@ describe('portal in Chromium', () => {
       page.getByRole('button', { name: 'Hóa đơn (CSV)' }).click(),
     ]);
     assert.equal(download.suggestedFilename(), `invoices-${previous}.csv`);
-    const path = await download.path();
-    assert.match(await readFile(path, 'utf8'), new RegExp(customerId));
+    assert.match((await downloaded(download)).toString('utf8'), new RegExp(customerId));
     assert.deepEqual(await a11yProblems(page), []);
     await screenshot(page, 'billing-run');
     // Finalizing has no screen yet: through the API, as the admin.
