@@ -22,26 +22,6 @@ describe('ID numbers read again when they cannot be right', () => {
     assert.equal(r.fields.id_number?.value, p.id_number);
   });
 
-  test("a chip CCCD back's MRZ whose check digits fail is read again after CLAHE", async () => {
-    // Eval seed 314, card 297: the composite failed on the first reading, so the ID was null.
-    const i = 297;
-    const p = randomPerson(314 * 100003 + i, 'cccd_chip');
-    const photo = await photograph(await renderCard(p, 'cccd_chip', 'back'), 'moderate', 314 * 31 + i);
-    const r = await readDocument({ front: photo.image, now });
-    assert.equal(r.fields.id_number?.value, p.id_number);
-    assert.equal(r.fields.date_of_birth?.value, p.date_of_birth);
-  });
-
-  test('glare over the start of an MRZ line (no MRZ lines at all on the first reading) is read again', async () => {
-    // Eval seed 2718, card 345: the back was typed as a CCCD without chip and nothing was read.
-    const i = 345;
-    const p = randomPerson(2718 * 100003 + i, 'cccd_chip');
-    const photo = await photograph(await renderCard(p, 'cccd_chip', 'back'), 'moderate', 2718 * 31 + i);
-    const r = await readDocument({ front: photo.image, now });
-    assert.equal(r.document.type, 'cccd_chip');
-    assert.equal(r.fields.id_number?.value, p.id_number);
-  });
-
   test('an unsure read (last digit 8 read as 5) is outvoted by the other readings', async () => {
     const { p, r } = await evalCard(13, 298);
     assert.equal(r.fields.id_number?.value, p.id_number);

@@ -716,24 +716,9 @@ async function readMrzStrip(
 ): Promise<MrzData | null> {
   const t = performance.now();
   const top = Math.round(flat.height * 0.7);
-  const strip: Box = [0, top, flat.width, flat.height - top];
-  const ocr = await getOcr();
-  const text = (await ocr.mrz(await toPng(flat, strip))).text;
-  let mrz = readMrzText(text, now);
-  // An MRZ whose check digits do not all verify, or whose 12-digit ID does not end in the document
-  // number, or filler text that did not make MRZ lines (glare over a line's start), is read once
-  // more after CLAHE; the reading that verifies more wins. A strip without filler (a card without
-  // an MRZ) is not read again.
-  const trusted = (d: MrzData) =>
-    d.valid && (d.format !== 'TD1' || !d.idNumber || d.idNumber.endsWith(d.documentNumber ?? '-'));
-  if (mrz ? !trusted(mrz) : text.includes('<<')) {
-    const again = readMrzText((await ocr.mrz(await toPng(flat, strip, true))).text, now);
-    const verified = (d: MrzData | null) =>
-      d ? Object.values(d.checks).filter(Boolean).length + (trusted(d) ? 1 : 0) : -1;
-    if (verified(again) > verified(mrz)) mrz = again;
-  }
+  const text = (await (await getOcr()).mrz(await toPng(flat, [0, top, flat.width, flat.height - top]))).text;
   timings.mrz = (timings.mrz ?? 0) + performance.now() - t;
-  return mrz;
+  return readMrzText(text, now);
 }
 
 /**
