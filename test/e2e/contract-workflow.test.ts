@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { taxCodeCheckDigit } from '../../src/lib/tax-code.ts';
 import {
   a11yProblems,
   type Browser,
+  downloaded,
   launchBrowser,
   loginAs,
   type Server,
@@ -128,7 +128,7 @@ describe('contract workflow in Chromium: declare → provision → account detai
       page.waitForEvent('download'),
       history.getByRole('button', { name: 'Tải bản đã ký' }).click(),
     ]);
-    assert.deepEqual(await readFile(await download.path()), pdf);
+    assert.deepEqual(await downloaded(download), pdf);
     await history.getByRole('button', { name: 'Đóng' }).click();
 
     // 3. The operator provisions it from the task queue.
