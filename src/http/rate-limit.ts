@@ -39,11 +39,13 @@ export function createRateLimiter(deps: { db: Db; clock: Clock; defaults: RateLi
   const limiter = {
     /** Takes one token; throws 429 ERR_RATE_LIMITED with Retry-After (seconds) when none is left. */
     async take(customerId: string): Promise<void> {
+      const s = await settingsFor(customerId, deps.clock.now().getTime());
+      // Read the time after the await: a request whose settings lookup was slow must not refill the
+      // bucket from a moment before a later request's, which would take tokens away instead.
       const now = deps.clock.now().getTime();
-      const s = await settingsFor(customerId, now);
       const b = buckets.get(customerId) ?? { tokens: s.burst, at: now };
-      b.tokens = Math.min(s.burst, b.tokens + ((now - b.at) / 1000) * s.requestsPerSecond);
-      b.at = now;
+      b.tokens = Math.min(s.burst, b.tokens + (Math.max(0, now - b.at) / 1000) * s.requestsPerSecond);
+      b.at = Math.max(b.at, now);
       if (b.tokens < 1) {
         buckets.set(customerId, b);
         const wait = Math.max(1, Math.ceil((1 - b.tokens) / s.requestsPerSecond));
