@@ -370,7 +370,7 @@ export function SupportPage() {
         { name: 'queue', label: 'support.queue', options: ['consulting', 'technical'] },
       ]}
       columns={[
-        { label: 'support.subject', render: (r) => r.subject },
+        { label: 'support.subject', render: (r) => <Link href={`/app/support/${r.id}`}>{r.subject}</Link> },
         { label: 'support.queue', render: (r) => r.queue },
         { label: 'support.priority', render: (r) => r.priority },
         { label: 'common.status', render: (r) => <StatusBadge status={r.status} /> },
