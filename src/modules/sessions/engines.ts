@@ -48,9 +48,6 @@ export interface Engines {
   close(): Promise<void>;
 }
 
-/** The reader's decode limits: its portrait box is in these coordinates. */
-const DOCUMENT_DECODE = { maxSide: 1600, minSide: 200 } as const;
-
 export function createEngines(deps: { db: Db; clock: Clock; envelope: Envelope }): Engines {
   let ocrStarted = false;
   return {
@@ -59,7 +56,8 @@ export function createEngines(deps: { db: Db; clock: Clock; envelope: Envelope }
       compare: (a, b) => compareAnalyzed(a, b, DEFAULT_THRESHOLD),
       templates: createFaceTemplateService(deps),
       async cropPortrait(photo, box) {
-        const img = await decodeImage(photo, DOCUMENT_DECODE);
+        // Not downscaled: the reader gives the box in the uploaded photo's own pixels (EXIF applied).
+        const img = await decodeImage(photo, { minSide: 200 });
         // A margin around the printed photo: the face detector wants some context.
         const [x, y, w, h] = box;
         const mx = w * 0.25;
