@@ -750,6 +750,96 @@ describe('portal in Chromium', () => {
     assert.deepEqual(browser.errors, []);
   });
 
+  test('a support request through review: the desk replies, notes, calls back and resolves; the customer reopens, then closes it', async () => {
+    browser.errors.length = 0;
+    const dialog = page.getByRole('dialog');
+    const status = () => page.locator('h1 [data-status]').getAttribute('data-status');
+    const subject = `Webhook không nhận được sự kiện ${Date.now()}`;
+    // The customer admin files the request from the portal and lands on it.
+    await loginAs(page, server.url, server.tenant.adminEmail);
+    await page.goto(`${server.url}/app/support`);
+    await page.getByRole('button', { name: 'Gửi yêu cầu hỗ trợ' }).click();
+    await dialog.getByLabel('Loại yêu cầu').selectOption('technical');
+    await dialog.getByLabel('Nhóm vấn đề').fill('webhook');
+    await dialog.getByLabel('Tiêu đề').fill(subject);
+    await dialog.getByLabel('Mô tả').fill('Từ sáng nay endpoint không nhận được session.completed.');
+    assert.deepEqual(await a11yProblems(page), [], 'new request dialog');
+    await dialog.getByRole('button', { name: 'Gửi' }).click();
+    await page.waitForURL(/\/app\/support\/sup_/);
+    const url = page.url();
+
+    // The support agent opens it from the list and works it.
+    await loginAs(page, server.url, 'support@ekyc.local');
+    await page.goto(`${server.url}/app/support`);
+    await page.getByRole('link', { name: subject }).click();
+    await page.waitForURL(url);
+    await page.getByText('Hỗ trợ kỹ thuật và khiếu nại (0896151617)').waitFor();
+    assert.equal(await page.locator('h1 .badge', { hasText: /Trong hạn|SLA/ }).count(), 1, 'SLA badge');
+    const act = async (button: string, fill: Record<string, string>, submit: string) => {
+      await page.getByRole('button', { name: button, exact: true }).click();
+      for (const [field, value] of Object.entries(fill)) await dialog.getByLabel(field).fill(value);
+      await dialog.getByRole('button', { name: submit, exact: true }).click();
+      await dialog.waitFor({ state: 'detached' });
+    };
+    const reply = 'Chúng tôi đang kiểm tra nhật ký gửi webhook của quý khách.';
+    const note = 'Endpoint trả 502 từ 07:40, có thể do tường lửa phía khách.';
+    await act('Trả lời', { 'Nội dung trả lời (khách hàng xem được)': reply }, 'Gửi');
+    await act('Ghi chú nội bộ', { 'Ghi chú (chỉ bộ phận hỗ trợ xem được)': note }, 'Lưu');
+    await page.locator('.event-internal', { hasText: note }).waitFor();
+    await page.locator('.event-reply', { hasText: reply }).waitFor();
+    // A callback in the past is refused, and the dialog shows the API's message.
+    const vnDay = (offset: number) => new Date(Date.now() + 7 * 3_600_000 + offset * 86_400_000);
+    await page.getByRole('button', { name: 'Hẹn gọi lại' }).click();
+    await dialog.getByLabel('Thời điểm gọi lại').fill(`${vnDay(-1).toISOString().slice(0, 10)}T10:00`);
+    await dialog.getByRole('button', { name: 'Lưu' }).click();
+    await dialog.getByRole('alert').getByText('ERR_SUPPORT_CALLBACK_TIME').waitFor();
+    let next = 1;
+    while ([0, 6].includes(vnDay(next).getUTCDay())) next++;
+    await dialog.getByLabel('Thời điểm gọi lại').fill(`${vnDay(next).toISOString().slice(0, 10)}T10:00`);
+    await dialog.getByRole('button', { name: 'Lưu' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    assert.equal(await status(), 'callback_scheduled');
+    const resolution = 'Đã mở tường lửa cho dải IP gửi webhook; sự kiện được gửi lại.';
+    await act('Giải quyết', { 'Thông báo kết quả gửi khách hàng': resolution }, 'Giải quyết');
+    assert.match((await status()) ?? '', /^(resolved|awaiting_review)$/);
+    await screenshot(page, 'support-request-desk');
+    assert.deepEqual(await a11yProblems(page), [], 'support request, desk');
+
+    // The customer sees the reply and the resolution, never the internal note, and is not satisfied.
+    await loginAs(page, server.url, server.tenant.adminEmail);
+    await page.goto(url);
+    await page.getByText(resolution).waitFor();
+    await page.getByText(reply).waitFor();
+    assert.equal(await page.getByText(note).count(), 0, 'internal note shown to the customer');
+    assert.equal(await page.getByRole('button', { name: 'Ghi chú nội bộ' }).count(), 0);
+    await act('Chưa hài lòng', { 'Nhận xét': 'Vẫn chưa nhận được sự kiện nào.' }, 'Gửi đánh giá');
+    assert.equal(await status(), 'reopened');
+    await screenshot(page, 'support-request-customer');
+    assert.deepEqual(await a11yProblems(page), [], 'support request, customer');
+
+    // The desk resolves again; this time the customer is satisfied and the request closes.
+    await loginAs(page, server.url, 'support@ekyc.local');
+    await page.goto(url);
+    await page.getByText('Vẫn chưa nhận được sự kiện nào.').waitFor();
+    await act('Giải quyết', { 'Thông báo kết quả gửi khách hàng': 'Đã gửi lại 12 sự kiện.' }, 'Giải quyết');
+    await loginAs(page, server.url, server.tenant.adminEmail);
+    await page.goto(url);
+    await act('Hài lòng', {}, 'Gửi đánh giá');
+    assert.equal(await status(), 'closed');
+    assert.equal(
+      await page.getByRole('button', { name: 'Trả lời' }).count(),
+      0,
+      'a closed request takes no reply',
+    );
+    await screenshot(page, 'support-request-closed');
+    assert.deepEqual(await a11yProblems(page), []);
+    // The one refused callback time answered 422 on purpose; Chromium logs every error answer.
+    assert.deepEqual(
+      browser.errors.filter((e) => !e.includes('status of 422')),
+      [],
+    );
+  });
+
   test('a deep link while logged out goes to the login page and back after login', async () => {
     await page.context().clearCookies();
     await page.goto(`${server.url}/app/audit`);

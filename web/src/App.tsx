@@ -14,6 +14,7 @@ import { LoginPage, PasswordChangePage } from './pages/Login.tsx';
 import { RulesPage } from './pages/Rules.tsx';
 import { SessionCasePage } from './pages/SessionCase.tsx';
 import { StatementsPage } from './pages/Statements.tsx';
+import { NewSupportRequest, SupportRequestPage } from './pages/SupportRequest.tsx';
 import { UsagePage } from './pages/Usage.tsx';
 import { UsersPage } from './pages/Users.tsx';
 import { WebhooksPage } from './pages/Webhooks.tsx';
@@ -87,7 +88,15 @@ function Page({ path }: { path: string }) {
   if (path === '/app/contracts') return <ContractsPage />;
   if (path === '/app/tasks') return <TasksPage />;
   if (path === '/app/invoices') return <InvoicesPage />;
-  if (path === '/app/support') return <SupportPage />;
+  if (path === '/app/support')
+    return (
+      <>
+        <NewSupportRequest />
+        <SupportPage />
+      </>
+    );
+  const sr = match('/app/support/:id', path);
+  if (sr) return <SupportRequestPage id={sr.id!} />;
   if (path === '/app/sessions') return <SessionsPage />;
   const sc = match('/app/sessions/:id', path);
   if (sc) return <SessionCasePage id={sc.id!} />;
