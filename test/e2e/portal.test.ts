@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { createBusinessCalendar, defaultCalendarDays } from '../../src/lib/calendar/calendar.ts';
 import { recordUsageBatch } from '../../src/modules/metering/metering.ts';
 import { SIGNATURE_HEADER, verifySignature } from '../../src/modules/webhooks/signing.ts';
 import {
@@ -793,8 +794,10 @@ describe('portal in Chromium', () => {
     await dialog.getByLabel('Thời điểm gọi lại').fill(`${vnDay(-1).toISOString().slice(0, 10)}T10:00`);
     await dialog.getByRole('button', { name: 'Lưu' }).click();
     await dialog.getByRole('alert').getByText('ERR_SUPPORT_CALLBACK_TIME').waitFor();
+    // The next working day on the service's default calendar (weekends, Tết and public holidays off).
+    const workdays = createBusinessCalendar(defaultCalendarDays());
     let next = 1;
-    while ([0, 6].includes(vnDay(next).getUTCDay())) next++;
+    while (!workdays.isWorkingDay(vnDay(next).toISOString().slice(0, 10))) next++;
     await dialog.getByLabel('Thời điểm gọi lại').fill(`${vnDay(next).toISOString().slice(0, 10)}T10:00`);
     await dialog.getByRole('button', { name: 'Lưu' }).click();
     await dialog.waitFor({ state: 'detached' });
