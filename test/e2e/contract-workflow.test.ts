@@ -252,6 +252,19 @@ describe('contract workflow in Chromium: declare → provision → account detai
       [renewal.id],
     );
     assert.ok((notice?.n ?? 0) > 0, 'the unit and the customer are notified');
+
+    // 5. The unit's renewals-due view: only an in-force contract ending within 30 local days, with days left.
+    const dueId = `${server.tenant.contractId}_due`;
+    await server.db.query(
+      `INSERT INTO contracts (id, customer_id, edition, status, start_date, end_date, term_months, signing_unit_id, price_plan_code)
+       VALUES ($1, $2, 'cloud_saas', 'active', $3::date - 355, $3::date + 10, 12, 'unt_ctkv1', 'cloud_saas_default')`,
+      [dueId, server.tenant.customerId, today],
+    );
+    await loginAs(page, server.url, 'ctkv1@ekyc.local');
+    await page.goto(`${server.url}/app/contracts`);
+    await page.getByLabel('Cần gia hạn trong 30 ngày tới').check();
+    await page.getByRole('row').filter({ hasText: dueId }).getByText('còn 10 ngày').waitFor();
+    assert.equal(await page.getByRole('cell', { name: renewal.id, exact: true }).count(), 0);
     assert.deepEqual(browser.errors, []);
   });
 });

@@ -72,16 +72,30 @@ export async function lockContract(tx: Db, id: string): Promise<ContractRow | un
 export function listContracts(
   db: Db,
   scope: Scope,
-  filter: { customerId?: string; status?: string; limit: number; offset?: number },
+  filter: {
+    customerId?: string;
+    status?: string;
+    /** In force, not renewed yet, ending between these local dates (inclusive); soonest end first. */
+    endingBetween?: { from: string; to: string };
+    limit: number;
+    offset?: number;
+  },
 ): Promise<ContractRow[]> {
   const params: SqlParam[] = [];
   const where = [customerScopeSql(scope, 'c.customer_id', params)];
   if (filter.customerId) where.push(`c.customer_id = $${params.push(filter.customerId)}`);
   if (filter.status) where.push(`c.status = $${params.push(filter.status)}`);
+  const ending = filter.endingBetween;
+  if (ending) {
+    // The same candidates the daily renewal reminders pick (contracts.service.ts runDaily).
+    where.push(`c.status IN ('active', 'expiring') AND c.renewed_by_contract_id IS NULL`);
+    where.push(`c.end_date BETWEEN $${params.push(ending.from)}::date AND $${params.push(ending.to)}::date`);
+  }
   params.push(filter.limit, filter.offset ?? 0);
   return db.query<ContractRow>(
     `SELECT ${CONTRACT_COLUMNS} FROM contracts c WHERE ${where.join(' AND ')}
-     ORDER BY c.created_at DESC, c.id LIMIT $${params.length - 1} OFFSET $${params.length}`,
+     ORDER BY ${ending ? 'c.end_date, ' : ''}c.created_at DESC, c.id
+     LIMIT $${params.length - 1} OFFSET $${params.length}`,
     params,
   );
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { actorOf, currentScope, currentUser } from '../../http/auth.ts';
 import type { AppContext } from '../../http/context.ts';
 import { errorResponses, idParam } from '../../http/schemas.ts';
-import { isIsoDate } from '../../lib/calendar/dates.ts';
+import { addDays, dayNumber, isIsoDate, localDateOf } from '../../lib/calendar/dates.ts';
 import { blobStoreFor, resolveMasterKey } from '../../lib/storage/blob-store.ts';
 import { calendarRoutes } from './calendar.routes.ts';
 import * as repo from './contracts.repo.ts';
@@ -80,6 +80,8 @@ const presentContract = (c: repo.ContractRow) => ({
 });
 
 const UNITS = ['unit_user', 'agent_user'] as const;
+/** The sales units' "renewals due" view: contracts ending within this many calendar days. */
+const RENEWAL_WINDOW_DAYS = 30;
 const DECLARERS = ['admin', ...UNITS] as const;
 const OPERATORS = ['admin', 'operator'] as const;
 const params = idParam('contractId', 'ctr');
@@ -98,39 +100,68 @@ export async function contractRoutes(app: FastifyInstance, ctx: AppContext) {
   contractServices.set(ctx, service);
   await calendarRoutes(app, ctx);
 
-  app.get<{ Querystring: { customer_id?: string; status?: string; limit?: number; offset?: number } }>(
+  app.get<{
+    Querystring: {
+      customer_id?: string;
+      status?: string;
+      renewal_due?: boolean;
+      limit?: number;
+      offset?: number;
+    };
+  }>(
     '/api/contracts',
     {
       preHandler: ctx.guards.user(),
       schema: {
         tags: ['contracts'],
-        summary: 'Contracts of the customers you may see',
+        summary:
+          'Contracts of the customers you may see, with days_left to the end date (local); renewal_due=true: in force, not renewed, ending within 30 days, soonest first',
         querystring: {
           type: 'object',
           properties: {
             customer_id: { type: 'string', maxLength: 60 },
             status: { type: 'string', enum: STATUSES },
+            renewal_due: { type: 'boolean' },
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
             offset: { type: 'integer', minimum: 0, default: 0 },
           },
           additionalProperties: false,
         },
         response: {
-          200: { type: 'object', properties: { items: { type: 'array', items: contractSchema } } },
+          200: {
+            type: 'object',
+            properties: {
+              items: {
+                type: 'array',
+                items: {
+                  ...contractSchema,
+                  properties: { ...contractSchema.properties, days_left: { type: 'integer' } },
+                },
+              },
+            },
+          },
           ...errorResponses(),
         },
       },
     },
-    async (req) => ({
-      items: (
-        await repo.listContracts(ctx.db, currentScope(req), {
-          customerId: req.query.customer_id,
-          status: req.query.status,
-          limit: req.query.limit ?? 100,
-          offset: req.query.offset ?? 0,
-        })
-      ).map(presentContract),
-    }),
+    async (req) => {
+      const today = localDateOf(ctx.clock.now());
+      const rows = await repo.listContracts(ctx.db, currentScope(req), {
+        customerId: req.query.customer_id,
+        status: req.query.status,
+        endingBetween: req.query.renewal_due
+          ? { from: today, to: addDays(today, RENEWAL_WINDOW_DAYS) }
+          : undefined,
+        limit: req.query.limit ?? 100,
+        offset: req.query.offset ?? 0,
+      });
+      return {
+        items: rows.map((c) => ({
+          ...presentContract(c),
+          days_left: dayNumber(c.end_date) - dayNumber(today),
+        })),
+      };
+    },
   );
 
   app.post<{ Body: DeclareInput }>(

@@ -12,6 +12,10 @@ const OPERATORS = new Set(['admin', 'operator']);
 /** The states the server accepts a renewal or a cancellation from (contracts.service.ts). */
 const RENEWABLE = new Set(['active', 'expiring', 'expired']);
 const CANCELLABLE = new Set(['active', 'expiring', 'provisioning']);
+/** Contracts the renewal countdown is shown for (the server's renewal_due filter picks the same). */
+const IN_FORCE = new Set(['active', 'expiring']);
+/** The list answer adds the calendar days from today (Asia/Ho_Chi_Minh) to the end date. */
+type ListedContract = Contract & { days_left: number };
 
 export function ContractsPage() {
   const { t, fmtDate } = useI18n();
@@ -55,7 +59,7 @@ export function ContractsPage() {
       {changing?.kind === 'cancel' ? (
         <CancelModal contract={changing.contract} onClose={() => setChanging(null)} onDone={changed} />
       ) : null}
-      <ListPage<Contract>
+      <ListPage<ListedContract>
         title="contracts.title"
         url="/api/contracts"
         reloadKey={reloadKey}
@@ -150,6 +154,7 @@ export function ContractsPage() {
               'cancelled',
             ],
           },
+          { name: 'renewal_due', label: 'contracts.renewalDue' },
         ]}
         columns={[
           { label: 'contracts.id', render: (c) => <code>{c.id}</code> },
@@ -171,8 +176,20 @@ export function ContractsPage() {
           },
           {
             label: 'contracts.term',
-            render: (c) =>
-              `${c.start_date ? fmtDate(c.start_date).split(' ')[0] : '—'} → ${c.end_date ? fmtDate(c.end_date).split(' ')[0] : '—'}`,
+            render: (c) => (
+              <>
+                {`${c.start_date ? fmtDate(c.start_date).split(' ')[0] : '—'} → ${c.end_date ? fmtDate(c.end_date).split(' ')[0] : '—'}`}
+                {IN_FORCE.has(c.status) && c.days_left >= 0 && c.days_left <= 30 ? (
+                  <div>
+                    <span className={`badge ${c.days_left <= 7 ? 'badge-bad' : 'badge-warn'}`}>
+                      {c.days_left === 0
+                        ? t('contracts.endsToday')
+                        : t('contracts.daysLeft', { n: c.days_left })}
+                    </span>
+                  </div>
+                ) : null}
+              </>
+            ),
           },
           { label: 'contracts.unit', render: (c) => c.signing_unit_id ?? '—' },
         ]}
