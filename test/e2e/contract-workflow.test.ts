@@ -136,6 +136,8 @@ describe('contract workflow in Chromium: declare → provision → account detai
     await page.goto(`${server.url}/app/tasks`);
     const provision = page.getByRole('button', { name: `Cấp tài khoản ${contract.id}` });
     await provision.waitFor();
+    // Due at the end of the next working day, counted on the business calendar.
+    await page.getByRole('row').filter({ has: provision }).getByText('còn 1 ngày làm việc').waitFor();
     assert.deepEqual(await a11yProblems(page), [], 'task queue accessibility');
     await screenshot(page, 'workflow-4-task-queue');
     await provision.click();

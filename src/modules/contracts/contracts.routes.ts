@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { actorOf, currentScope, currentUser } from '../../http/auth.ts';
 import type { AppContext } from '../../http/context.ts';
 import { errorResponses, idParam } from '../../http/schemas.ts';
+import { loadBusinessCalendar } from '../../lib/calendar/calendar.ts';
 import { addDays, dayNumber, isIsoDate, localDateOf } from '../../lib/calendar/dates.ts';
 import { blobStoreFor, resolveMasterKey } from '../../lib/storage/blob-store.ts';
 import { calendarRoutes } from './calendar.routes.ts';
@@ -66,6 +67,7 @@ const taskSchema = {
     done_at: { type: ['string', 'null'] },
     escalated_at: { type: ['string', 'null'] },
     overdue: { type: 'boolean' },
+    working_days_left: { type: ['integer', 'null'] },
   },
 } as const;
 
@@ -553,7 +555,7 @@ export async function contractRoutes(app: FastifyInstance, ctx: AppContext) {
       schema: {
         tags: ['contracts'],
         summary:
-          'Workflow tasks with working-day deadlines (operators: all; units: their own); overdue=true for the overdue list',
+          'Workflow tasks with working-day deadlines (operators: all; units: their own); overdue=true for the overdue list; working_days_left (open tasks): working days after today up to the due date, 0 = due today, negative when late',
         querystring: {
           type: 'object',
           properties: {
@@ -573,13 +575,16 @@ export async function contractRoutes(app: FastifyInstance, ctx: AppContext) {
     async (req) => {
       const user = currentUser(req);
       const now = ctx.clock.now();
-      const rows = await repo.listTasks(ctx.db, currentScope(req), {
-        status: req.query.status,
-        overdueAt: req.query.overdue ? now : undefined,
-        unitId: user.unitId,
-        limit: req.query.limit ?? 200,
-        offset: req.query.offset ?? 0,
-      });
+      const [rows, cal] = await Promise.all([
+        repo.listTasks(ctx.db, currentScope(req), {
+          status: req.query.status,
+          overdueAt: req.query.overdue ? now : undefined,
+          unitId: user.unitId,
+          limit: req.query.limit ?? 200,
+          offset: req.query.offset ?? 0,
+        }),
+        loadBusinessCalendar(ctx.db),
+      ]);
       return {
         items: rows.map((t) => ({
           ...t,
@@ -588,6 +593,8 @@ export async function contractRoutes(app: FastifyInstance, ctx: AppContext) {
           done_at: iso(t.done_at),
           escalated_at: iso(t.escalated_at),
           overdue: t.status === 'open' && t.due_at.getTime() < now.getTime(),
+          // Deadlines are counted in working days (holidays, Tết, make-up days), so is what is left of them.
+          working_days_left: t.status === 'open' ? cal.workingDaysBetween(now, t.due_at) : null,
         })),
       };
     },

@@ -53,3 +53,40 @@ test('renewals due: in-force contracts of the unit’s own customers ending with
     await t.close();
   }
 });
+
+test('task queue: working days left to each open task, on the business calendar with the admin’s holidays', async () => {
+  // Tuesday 24 Nov 2026, 10:00 in Hà Nội; the admin makes Thursday 26/11 a holiday.
+  const t = await createTestApp();
+  try {
+    const admin = await t.login('admin@ekyc.local');
+    const holiday = await admin.request({
+      method: 'PUT',
+      url: '/api/calendar/days/2026-11-26',
+      payload: { kind: 'holiday', name_vi: 'Nghỉ bù', name_en: 'Day off' },
+    });
+    assert.equal(holiday.statusCode, 200, holiday.body);
+    const task = (id: string, due: string, status = 'open') =>
+      t.db.query(
+        `INSERT INTO tasks (id, kind, assignee, status, due_at, created_at) VALUES ($1, 'provision_account', 'operator', $2, $3, $4)`,
+        [id, status, due, '2026-11-20T03:00:00Z'],
+      );
+    await task('tsk_late', '2026-11-23T10:00:00Z'); // Monday 17:00
+    await task('tsk_today', '2026-11-24T10:00:00Z'); // today 17:00
+    await task('tsk_monday', '2026-11-30T10:00:00Z'); // Wed, (Thu off), Fri, Mon
+    await task('tsk_done', '2026-11-30T10:00:00Z', 'done');
+
+    const operator = await t.login('operator@ekyc.local');
+    const items = (await operator.request({ method: 'GET', url: '/api/tasks' })).json().items as {
+      id: string;
+      overdue: boolean;
+      working_days_left: number | null;
+    }[];
+    const left = Object.fromEntries(items.map((x) => [x.id, [x.working_days_left, x.overdue]]));
+    assert.deepEqual(left.tsk_late, [-1, true]);
+    assert.deepEqual(left.tsk_today, [0, false]);
+    assert.deepEqual(left.tsk_monday, [3, false]);
+    assert.deepEqual(left.tsk_done, [null, false]);
+  } finally {
+    await t.close();
+  }
+});

@@ -205,6 +205,8 @@ interface Task {
   status: string;
   due_at: string | null;
   overdue: boolean;
+  /** Open tasks: working days after today up to the due date (the server's business calendar). */
+  working_days_left: number | null;
 }
 
 /** What the operator does for each kind of contract task (the server closes the task). */
@@ -300,6 +302,15 @@ export function TasksPage() {
               <>
                 {fmtDate(x.due_at)}{' '}
                 {x.overdue ? <span className="badge badge-bad">{t('tasks.overdue')}</span> : null}
+                {x.working_days_left === null ? null : (
+                  <div className={x.overdue ? 'small text-bad' : 'small'}>
+                    {x.working_days_left < 0
+                      ? t('tasks.workingDaysLate', { n: -x.working_days_left })
+                      : x.working_days_left === 0
+                        ? t('tasks.dueToday')
+                        : t('tasks.workingDaysLeft', { n: x.working_days_left })}
+                  </div>
+                )}
               </>
             ),
           },
