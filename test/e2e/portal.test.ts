@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { createBusinessCalendar, defaultCalendarDays } from '../../src/lib/calendar/calendar.ts';
+import { addDays } from '../../src/lib/calendar/dates.ts';
 import { recordUsageBatch } from '../../src/modules/metering/metering.ts';
 import { SIGNATURE_HEADER, verifySignature } from '../../src/modules/webhooks/signing.ts';
 import {
@@ -341,6 +342,18 @@ describe('portal in Chromium', () => {
 
     await page.getByLabel('Khoảng thời gian').selectOption('7');
     await page.waitForFunction("document.querySelectorAll('[data-testid=usage-chart] rect').length === 7");
+
+    // The sessions list finds a session by its reference and narrows by local created days.
+    await page.goto(`${server.url}/app/sessions`);
+    await page.getByRole('cell', { name: 'ses_e2eusage0', exact: true }).waitFor();
+    await page.getByLabel('Mã phiên hoặc reference_id').fill('e2e-2');
+    await page.getByRole('cell', { name: 'ses_e2eusage0', exact: true }).waitFor({ state: 'detached' });
+    assert.equal(await page.getByRole('cell', { name: 'ses_e2eusage2', exact: true }).count(), 1);
+    await page.getByLabel('Đến ngày').fill(addDays(today, -1));
+    await page.getByRole('cell', { name: 'ses_e2eusage2', exact: true }).waitFor({ state: 'detached' });
+    await page.getByLabel('Từ ngày').fill(today);
+    await page.getByLabel('Đến ngày').fill(today);
+    await page.getByRole('cell', { name: 'ses_e2eusage2', exact: true }).waitFor();
     assert.deepEqual(browser.errors, []);
   });
 

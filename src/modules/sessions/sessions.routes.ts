@@ -7,6 +7,7 @@ import { createIdempotency, type Idempotency } from '../../http/idempotency.ts';
 import type { MultipartPart } from '../../http/openapi.ts';
 import { createRateLimiter, type RateLimiter } from '../../http/rate-limit.ts';
 import { errorResponses, idParam, listOf } from '../../http/schemas.ts';
+import { addDays, localInstant } from '../../lib/calendar/dates.ts';
 import { envelopeFor } from '../../lib/crypto/keys.ts';
 import { sha256Hex } from '../../lib/hash.ts';
 import { customerScopeSql } from '../accounts/scope.ts';
@@ -941,18 +942,24 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
       );
     };
   };
-  app.get<{ Querystring: { status?: string; limit?: number; offset?: number } }>(
+  app.get<{
+    Querystring: { status?: string; q?: string; from?: string; to?: string; limit?: number; offset?: number };
+  }>(
     '/api/verification-sessions',
     {
       preHandler: ctx.guards.user(...REVIEWERS, 'support_agent', 'unit_user', 'am', 'kam'),
       schema: {
         tags: ['sessions'],
-        summary: 'Sessions visible to the user (e.g. the review queue with status=review)',
+        summary:
+          'Sessions visible to the user (e.g. the review queue with status=review); q: a session id, or the start of a reference_id; from/to: created on these local days',
         querystring: {
           type: 'object',
           additionalProperties: false,
           properties: {
             status: sessionViewSchema.properties.status,
+            q: { type: 'string', minLength: 1, maxLength: 200 },
+            from: { type: 'string', format: 'date', description: 'First local day (Asia/Ho_Chi_Minh)' },
+            to: { type: 'string', format: 'date', description: 'Last local day, included' },
             limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
             offset: { type: 'integer', minimum: 0, default: 0 },
           },
@@ -963,6 +970,7 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
             properties: {
               id: { type: 'string' },
               customer_id: { type: 'string' },
+              reference_id: { type: 'string' },
               status: { type: 'string' },
               checks: { type: 'array', items: { type: 'string' } },
               reason_codes: { type: 'array', items: { type: 'string' } },
@@ -978,10 +986,20 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
     async (req) => {
       const params: unknown[] = [];
       const scope = customerScopeSql(currentScope(req), 's.customer_id', params as never[]);
-      const status = req.query.status ? `AND s.status = $${params.push(req.query.status)}` : '';
+      const where = [scope];
+      const { status, q, from, to } = req.query;
+      if (status) where.push(`s.status = $${params.push(status)}`);
+      if (q) {
+        const n = params.push(q.trim());
+        where.push(`(s.id = $${n} OR starts_with(s.reference_id, $${n}))`);
+      }
+      // Local days: the customer's "sessions of 24/11" start at 00:00 in Hà Nội, 17:00 UTC the day before.
+      if (from) where.push(`s.created_at >= $${params.push(localInstant(from, 0))}`);
+      if (to) where.push(`s.created_at < $${params.push(localInstant(addDays(to, 1), 0))}`);
       const rows = await db.query<{
         id: string;
         customer_id: string;
+        reference_id: string;
         status: string;
         checks: string[];
         reasons: Array<{ code: string }>;
@@ -989,8 +1007,8 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
         rule_version: number | null;
         created_at: Date;
       }>(
-        `SELECT s.id, s.customer_id, s.status, s.checks, s.reasons, s.result, s.rule_version, s.created_at
-           FROM verification_sessions s WHERE ${scope} ${status} ORDER BY s.created_at DESC, s.id DESC LIMIT ${req.query.limit ?? 50} OFFSET ${req.query.offset ?? 0}`,
+        `SELECT s.id, s.customer_id, s.reference_id, s.status, s.checks, s.reasons, s.result, s.rule_version, s.created_at
+           FROM verification_sessions s WHERE ${where.join(' AND ')} ORDER BY s.created_at DESC, s.id DESC LIMIT ${req.query.limit ?? 50} OFFSET ${req.query.offset ?? 0}`,
         params as string[],
       );
       return {
@@ -998,6 +1016,7 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
           rows.map(async (r) => ({
             id: r.id,
             customer_id: r.customer_id,
+            reference_id: r.reference_id,
             status: r.status,
             checks: r.checks,
             reason_codes: r.reasons.map((x) => x.code),

@@ -11,8 +11,9 @@ export interface Column<T> {
 export interface Filter {
   name: string;
   label: MsgKey;
-  /** Options of a select; `undefined` makes it a checkbox. */
+  /** Options of a select; `undefined` makes it a checkbox, unless `input` asks for a text or date field. */
   options?: readonly string[];
+  input?: 'search' | 'date';
   /** How an option is shown; by default its label under `<name>.<option>` in the dictionary (status.active). */
   optionLabel?: (option: string) => string;
 }
@@ -77,7 +78,17 @@ export function ListPage<T extends { id: string | number }>({
       {filters.length > 0 ? (
         <div className="toolbar">
           {filters.map((f) =>
-            f.options ? (
+            f.input ? (
+              <div className="field" key={f.name}>
+                <label htmlFor={`f-${f.name}`}>{t(f.label)}</label>
+                <input
+                  id={`f-${f.name}`}
+                  type={f.input}
+                  value={values[f.name] ?? ''}
+                  onChange={(e) => set(f.name, e.target.value)}
+                />
+              </div>
+            ) : f.options ? (
               <div className="field" key={f.name}>
                 <label htmlFor={`f-${f.name}`}>{t(f.label)}</label>
                 <select

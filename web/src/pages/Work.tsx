@@ -420,6 +420,7 @@ export function SupportPage() {
 interface VSession {
   id: string;
   customer_id: string;
+  reference_id: string;
   status: string;
   checks: string[];
   reason_codes: string[];
@@ -439,6 +440,9 @@ export function SessionsPage() {
       url="/api/verification-sessions"
       empty="sessions.empty"
       filters={[
+        { name: 'q', label: 'sessions.search', input: 'search' },
+        { name: 'from', label: 'audit.from', input: 'date' },
+        { name: 'to', label: 'audit.to', input: 'date' },
         {
           name: 'status',
           label: 'common.status',
@@ -457,6 +461,10 @@ export function SessionsPage() {
       ]}
       columns={[
         { label: 'sessions.id', render: (s) => <code>{s.id}</code> },
+        {
+          label: 'sessions.reference',
+          render: (s) => (s.reference_id ? <code>{s.reference_id}</code> : '—'),
+        },
         { label: 'common.status', render: (s) => <StatusBadge status={s.status} /> },
         { label: 'sessions.checks', render: (s) => s.checks.join(', ') },
         {
