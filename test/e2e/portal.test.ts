@@ -349,6 +349,7 @@ describe('portal in Chromium', () => {
     await page.getByLabel('Mã phiên hoặc reference_id').fill('e2e-2');
     await page.getByRole('cell', { name: 'ses_e2eusage0', exact: true }).waitFor({ state: 'detached' });
     assert.equal(await page.getByRole('cell', { name: 'ses_e2eusage2', exact: true }).count(), 1);
+    assert.deepEqual(await a11yProblems(page), [], 'sessions search accessibility');
     await page.getByLabel('Đến ngày').fill(addDays(today, -1));
     await page.getByRole('cell', { name: 'ses_e2eusage2', exact: true }).waitFor({ state: 'detached' });
     await page.getByLabel('Từ ngày').fill(today);
