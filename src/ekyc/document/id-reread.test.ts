@@ -22,6 +22,36 @@ describe('ID numbers read again when they cannot be right', () => {
     assert.equal(r.fields.id_number?.value, p.id_number);
   });
 
+  test("a chip CCCD back's MRZ whose check digits fail is read again after CLAHE", async () => {
+    // Eval seed 314, card 297: the composite failed on the first reading, so the ID was null.
+    const i = 297;
+    const p = randomPerson(314 * 100003 + i, 'cccd_chip');
+    const photo = await photograph(await renderCard(p, 'cccd_chip', 'back'), 'moderate', 314 * 31 + i);
+    const r = await readDocument({ front: photo.image, now });
+    assert.equal(r.fields.id_number?.value, p.id_number);
+    assert.equal(r.fields.date_of_birth?.value, p.date_of_birth);
+  });
+
+  test('a second MRZ reading that passes the composite digit but not the ID check does not replace the first', async () => {
+    // The documents bench's pair 6: read again, the back's ID shifted (041993892977 for document number
+    // 199389297) yet passed the composite digit, and the pair was refused as two different cards.
+    const p = randomPerson(9005, 'cccd_chip');
+    const front = (await photograph(await renderCard(p, 'cccd_chip', 'front'), 'moderate', 505)).image;
+    const back = (await photograph(await renderCard(p, 'cccd_chip', 'back'), 'moderate', 605)).image;
+    const r = await readDocument({ front, back, now });
+    assert.equal(r.fields.id_number?.value, p.id_number);
+  });
+
+  test('glare over the start of an MRZ line (no MRZ lines at all on the first reading) is read again', async () => {
+    // Eval seed 2718, card 345: the back was typed as a CCCD without chip and nothing was read.
+    const i = 345;
+    const p = randomPerson(2718 * 100003 + i, 'cccd_chip');
+    const photo = await photograph(await renderCard(p, 'cccd_chip', 'back'), 'moderate', 2718 * 31 + i);
+    const r = await readDocument({ front: photo.image, now });
+    assert.equal(r.document.type, 'cccd_chip');
+    assert.equal(r.fields.id_number?.value, p.id_number);
+  });
+
   test('an unsure read (last digit 8 read as 5) is outvoted by the other readings', async () => {
     const { p, r } = await evalCard(13, 298);
     assert.equal(r.fields.id_number?.value, p.id_number);
