@@ -348,6 +348,9 @@ export const DEMO_PASSWORD = 'Demo@2026';
 
 /** Logs in through the form, the way a person does, and waits for the landing page. */
 export async function loginAs(page: Page, baseUrl: string, email: string, password = DEMO_PASSWORD) {
+  // Leave the current page first: its requests still in flight after the cookies are gone would
+  // answer 401, and the browser logs those as console errors.
+  await page.goto('about:blank');
   await page.context().clearCookies();
   await page.goto(`${baseUrl}/login`);
   await page.getByLabel(/Email/).fill(email);
