@@ -1169,15 +1169,8 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
         response: errorResponses('ERR_SESSION_NOT_FOUND', 'ERR_SESSION_IMAGE_NOT_FOUND', 'ERR_DATA_ERASED'),
       },
     },
-    async (req, reply) => {
-      reply.header('cache-control', 'no-store');
-      const img = await sessions.caseImage(req.params.id, req.params.kind, actorOf(req), visibleTo(req));
-      return reply
-        .header('content-type', img.type)
-        .header('x-content-type-options', 'nosniff')
-        .header('content-disposition', 'inline')
-        .send(img.content);
-    },
+    async (req, reply) =>
+      sendCaseImage(reply, sessions.caseImage(req.params.id, req.params.kind, actorOf(req), visibleTo(req))),
   );
 
   app.get<{ Params: { id: string; n: number } }>(
@@ -1198,17 +1191,24 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
         response: errorResponses('ERR_SESSION_NOT_FOUND', 'ERR_SESSION_IMAGE_NOT_FOUND', 'ERR_DATA_ERASED'),
       },
     },
-    async (req, reply) => {
-      reply.header('cache-control', 'no-store');
-      const img = await sessions.caseActionFrame(req.params.id, req.params.n, actorOf(req), visibleTo(req));
-      return reply
-        .header('content-type', img.type)
-        .header('x-content-type-options', 'nosniff')
-        .header('content-disposition', 'inline')
-        .send(img.content);
-    },
+    async (req, reply) =>
+      sendCaseImage(
+        reply,
+        sessions.caseActionFrame(req.params.id, req.params.n, actorOf(req), visibleTo(req)),
+      ),
   );
 
   await decisionRoutes(app, ctx);
   await webhookRoutes(app, ctx, webhooks);
+}
+
+/** A decrypted case image: never cached, never sniffed as anything but its type, shown inline. */
+async function sendCaseImage(reply: FastifyReply, image: Promise<{ type: string; content: Buffer }>) {
+  reply.header('cache-control', 'no-store');
+  const img = await image;
+  return reply
+    .header('content-type', img.type)
+    .header('x-content-type-options', 'nosniff')
+    .header('content-disposition', 'inline')
+    .send(img.content);
 }
