@@ -19,8 +19,8 @@ import { type Head, makeHead, script, sequence, toJpeg } from '../test/fixtures/
  * over generated sequences. Bona fide: a textured 3-D head (mesh fitted to a real photo) performing
  * the challenge. Attacks: the same photo as a flat print moved by a homography (planar), a genuine
  * 3-D recording made for another challenge replayed (replay), a recording whose face changes half
- * way (swap), a genuine 3-D recording of the challenge's actions with one unrequested head movement
- * slipped in (extra_action: a recording made for a longer challenge, or someone making every
+ * way (swap), a genuine 3-D recording of the challenge's actions with one unrequested movement (a turn,
+ * look-up or move closer) slipped in (extra_action: a recording made for a longer challenge, or someone making every
  * movement in turn), and the `anti_spoofing` stills (a print, a tablet replay and a live selfie — a still is
  * an attack on an active check) shown still or moved like a plane.
  *
@@ -52,7 +52,8 @@ type Kind =
   | 'still'
   | 'still_planar';
 
-const POSE_ACTIONS: readonly Action[] = ['turn_left', 'turn_right', 'look_up'];
+/** What an extra_action attack slips in: a head movement or moving closer. */
+const MOVEMENTS: readonly Action[] = ['turn_left', 'turn_right', 'look_up', 'move_closer'];
 
 interface Outcome {
   kind: Kind;
@@ -152,8 +153,8 @@ export async function run(args: string[]): Promise<void> {
     await judge('bona_fide_turns', await sequence(head, turns, '3d'), turns);
     await judge('planar', await sequence(head, actions, 'planar'), actions);
     await judge('replay', await sequence(head, otherActions(actions, rand), '3d'), actions);
-    // A pose action already asked for, slipped in again, is as unrequested as a new one.
-    const extra = POSE_ACTIONS[randExtra(POSE_ACTIONS.length)]!;
+    // A movement already asked for, slipped in again, is as unrequested as a new one.
+    const extra = MOVEMENTS[randExtra(MOVEMENTS.length)]!;
     const at = randExtra(actions.length + 1);
     const made = [...actions.slice(0, at), extra, ...actions.slice(at)];
     await judge('extra_action', await sequence(head, made, '3d'), actions);

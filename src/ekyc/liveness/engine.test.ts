@@ -9,14 +9,14 @@ import {
 } from './engine.ts';
 
 /** Frames of a face that holds still except for the given per-frame yaw / pitch / eye openness. */
-function analysis(rows: Array<Partial<Pick<FrameSignals, 'yaw' | 'pitch' | 'ear'>>>): FrameAnalysis {
+function analysis(rows: Array<Partial<Pick<FrameSignals, 'yaw' | 'pitch' | 'ear' | 'iod'>>>): FrameAnalysis {
   const signals: FrameSignals[] = rows.map((r, i) => ({
     t: i * 125,
     found: true,
     yaw: r.yaw ?? 0.5,
     pitch: r.pitch ?? 0.5,
     ear: r.ear ?? 0.3,
-    iod: 60,
+    iod: r.iod ?? 60,
     track: [[100, 100]],
     mesh: [],
   }));
@@ -66,15 +66,18 @@ describe('liveness judgement', () => {
  * (turns peaking at 3× the turn threshold, a look-up at 2.2×, as rendered heads do), with the
  * wobble of landmarks on a still head (±0.3 of a threshold on both axes, as measured on rendered
  * heads; more yaw than the blink's frontal window allows hides a blink) and the pitch that moves
- * along with a turn (0.8 of the look-up threshold).
+ * along with a turn (0.8 of the look-up threshold). Moving closer peaks at 1.4× the face's size;
+ * with `stayCloser` the face stays that close after it.
  */
-function performance(moves: Action[]): FrameAnalysis {
+function performance(moves: Action[], opts: { stayCloser?: boolean } = {}): FrameAnalysis {
   const L = LIVENESS_LIMITS;
-  const rows: Array<{ yaw: number; pitch: number; ear: number }> = [];
+  const rows: Array<{ yaw: number; pitch: number; ear: number; iod: number }> = [];
+  let distance = 1;
   const wobble = (i: number) => ({
     yaw: 0.5 + 0.3 * L.turn * Math.sin(i * 1.3),
     pitch: 0.5 + 0.3 * L.lookUp * Math.sin(i * 0.7 + 1),
     ear: 0.3,
+    iod: 60 * distance * (1 + 0.02 * Math.sin(i * 1.7)),
   });
   for (let i = 0; i < 4; i++) rows.push(wobble(rows.length));
   for (const m of moves) {
@@ -87,8 +90,10 @@ function performance(moves: Action[]): FrameAnalysis {
       if (m === 'turn_left' || m === 'turn_right') r.pitch -= 0.8 * L.lookUp * k;
       if (m === 'look_up') r.pitch -= 2.2 * L.lookUp * k;
       if (m === 'blink' && k > 0.5) r.ear = 0.1;
+      if (m === 'move_closer') r.iod *= opts.stayCloser && i > n / 2 ? 1.4 : 1 + 0.4 * k;
       rows.push(r);
     }
+    if (m === 'move_closer' && opts.stayCloser) distance = 1.4;
     rows.push(wobble(rows.length));
   }
   return analysis(rows);
@@ -140,6 +145,23 @@ describe('unrequested head movements', () => {
       assert.equal(c.passed, false, made.join());
       assert.equal(v.live, false);
     }
+  });
+
+  test('moving closer when asked is one movement, also when the face stays close for the turns after it', () => {
+    for (const stayCloser of [false, true]) {
+      const moves: Action[] = ['move_closer', 'turn_left', 'turn_right'];
+      const v = judgeSignals(performance(moves, { stayCloser }), moves);
+      assert.equal(check(v, 'actions_in_order').passed, true, `stayCloser ${stayCloser}`);
+      const c = check(v, 'no_unrequested_actions');
+      assert.equal(c.passed, true, `stayCloser ${stayCloser}: ${c.detail}`);
+    }
+  });
+
+  test('moving closer when nobody asked is an unrequested movement', () => {
+    const v = judgeSignals(performance(['turn_left', 'move_closer', 'blink']), ['turn_left', 'blink']);
+    assert.equal(check(v, 'actions_in_order').passed, true);
+    assert.equal(check(v, 'no_unrequested_actions').passed, false);
+    assert.match(check(v, 'no_unrequested_actions').detail!, /^move_closer at /);
   });
 
   test('a recording of another challenge replayed against this one fails', () => {

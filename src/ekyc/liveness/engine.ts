@@ -25,6 +25,8 @@ import { median, planeResiduals } from './planar.ts';
 export const ACTIONS = ['turn_left', 'turn_right', 'look_up', 'blink', 'move_closer'] as const;
 export type Action = (typeof ACTIONS)[number];
 const POSE_ACTIONS: readonly Action[] = ['turn_left', 'turn_right', 'look_up'];
+/** Actions seen as an excursion from the start pose (a blink is not: the eyes only close). */
+const MOVEMENTS: readonly Action[] = [...POSE_ACTIONS, 'move_closer'];
 
 export const livenessError = defineErrors({
   ERR_LIVENESS_FRAMES_COUNT: { status: 400, title: 'Too few or too many frames' },
@@ -79,11 +81,12 @@ export const LIVENESS_LIMITS = {
   /** A jump of landmarks between consecutive frames larger than this × IOD is a cut. */
   cutJump: 0.6,
   /**
-   * An unrequested head-pose action, in units of that action's own threshold (`turn`, `lookUp`):
-   * the pose must reach `extraEnter` on `extraFrames` consecutive frames, and the episode lasts
-   * until it falls below `extraExit` (hysteresis: one wobble is one episode). Measured on rendered
-   * heads: a 0.45 rad turn peaks at 2.8–3.6, a 0.4 rad look-up at 2.1–2.3; the other axis moves
-   * along by up to 0.8 (pitch while turning) and still frames wobble by up to 0.5.
+   * An unrequested movement, in units of that action's own threshold (`turn`, `lookUp`, and
+   * `closer` − 1 for the face's growth): it must reach `extraEnter` on `extraFrames` consecutive
+   * frames, and the episode lasts until it falls below `extraExit` (hysteresis: one wobble is one
+   * episode). Measured on rendered heads: a 0.45 rad turn peaks at 2.8–3.6, a 0.4 rad look-up at
+   * 2.1–2.3, moving 1.4× closer at 2; the other axis moves along by up to 0.8 (pitch while
+   * turning) and still frames wobble by up to 0.5. A turn makes the face narrower, never closer.
    */
   extraEnter: 1.5,
   extraExit: 0.75,
@@ -283,12 +286,12 @@ export function judgeSignals(a: FrameAnalysis, actions: readonly Action[]): Live
   });
 
   // A recording of another challenge, or of every action in turn, shows the requested actions in
-  // order with others in between: every clear head-pose episode must be one of the requested pose
-  // actions, in their order, each at most once.
-  const wanted = actions.filter((x) => POSE_ACTIONS.includes(x));
+  // order with others in between: every clear movement (head pose or distance) must be one of the
+  // requested movements, in their order, each at most once.
+  const wanted = actions.filter((x) => MOVEMENTS.includes(x));
   const extra: PoseEpisode[] = [];
   let next = 0;
-  for (const ep of poseEpisodes(present, base)) {
+  for (const ep of movementEpisodes(present, base)) {
     const j = wanted.indexOf(ep.action, next);
     if (j < 0) extra.push(ep);
     else next = j + 1;
@@ -368,12 +371,38 @@ interface PoseEpisode {
 }
 
 /**
- * Clear head-pose movements away from the start pose: at each frame the pose action with the
- * largest excursion (in units of its own threshold) is the one being made; an episode opens at
- * `extraExit`, closes below it or when another action takes over, and counts only if it held
- * `extraEnter` on `extraFrames` consecutive frames (a one-frame landmark glitch is no action).
+ * Clear movements away from the start pose, in time order. Head pose: at each frame the pose action
+ * with the largest excursion (in units of its own threshold) is the one being made. Distance
+ * (`move_closer`, the face's size against the start's, in units of `closer` − 1) is tracked on
+ * its own: a head can turn while it is closer, and a requested move closer must not be cut in two
+ * by the turns made afterwards.
  */
-function poseEpisodes(present: FrameSignals[], base: { yaw: number; pitch: number }): PoseEpisode[] {
+function movementEpisodes(present: FrameSignals[], base: { yaw: number; pitch: number; iod: number }) {
+  const L = LIVENESS_LIMITS;
+  const pose = present.map((s): [Action, number, number] => {
+    const ex: Array<[Action, number]> = [
+      ['turn_left', (s.yaw - base.yaw) / L.turn],
+      ['turn_right', (base.yaw - s.yaw) / L.turn],
+      ['look_up', (base.pitch - s.pitch) / L.lookUp],
+    ];
+    const [action, v] = ex.reduce((a, b) => (b[1] > a[1] ? b : a));
+    return [action, v, s.t];
+  });
+  const distance = present.map((s): [Action, number, number] => [
+    'move_closer',
+    (s.iod / Math.max(1, base.iod) - 1) / (L.closer - 1),
+    s.t,
+  ]);
+  const t0 = present[0]?.t ?? 0;
+  return [...episodes(pose, t0), ...episodes(distance, t0)].sort((a, b) => a.at_ms - b.at_ms);
+}
+
+/**
+ * Hysteresis over per-frame (action, excursion, time): an episode opens at `extraExit`, closes below
+ * it or when another action takes over, and counts only if it held `extraEnter` on `extraFrames`
+ * consecutive frames (a one-frame landmark glitch is no action).
+ */
+function episodes(samples: Array<[Action, number, number]>, t0: number): PoseEpisode[] {
   const L = LIVENESS_LIMITS;
   const out: PoseEpisode[] = [];
   let cur: { action: Action; start: number; run: number; longest: number; peak: number } | null = null;
@@ -383,16 +412,9 @@ function poseEpisodes(present: FrameSignals[], base: { yaw: number; pitch: numbe
     }
     cur = null;
   };
-  const t0 = present[0]?.t ?? 0;
-  for (const s of present) {
-    const ex: Array<[Action, number]> = [
-      ['turn_left', (s.yaw - base.yaw) / L.turn],
-      ['turn_right', (base.yaw - s.yaw) / L.turn],
-      ['look_up', (base.pitch - s.pitch) / L.lookUp],
-    ];
-    const [action, v] = ex.reduce((a, b) => (b[1] > a[1] ? b : a));
+  for (const [action, v, t] of samples) {
     if (cur && (cur.action !== action || v < L.extraExit)) close();
-    if (!cur && v >= L.extraExit) cur = { action, start: s.t - t0, run: 0, longest: 0, peak: v };
+    if (!cur && v >= L.extraExit) cur = { action, start: t - t0, run: 0, longest: 0, peak: v };
     if (cur) {
       cur.run = v >= L.extraEnter ? cur.run + 1 : 0;
       cur.longest = Math.max(cur.longest, cur.run);
