@@ -177,22 +177,32 @@ export function meshBox(face: HumanFace): [number, number, number, number] {
  * fills the frame or is cut by its border (a tight crop, a card portrait, a head close to the
  * camera) is missed by the BlazeFace detector, which wants some context around it: on a miss the
  * image is detected again inside a border of its own edge pixels (25 % of the longer side each
- * side) and the coordinates are moved back.
+ * side) and the coordinates are moved back. `margin` looks inside that border from the start:
+ * liveness frames, where a head moving closer comes to fill the frame and the detector, rather
+ * than missing it, locks onto part of it (a rendered 1.4× move closer read an eye distance of
+ * 28–40 px against 55 px a frame before: a `continuity` cut, or another person for `same_face`).
  */
-export async function detectFaces(models: FaceModels, img: DecodedImage): Promise<HumanFace[]> {
+export async function detectFaces(
+  models: FaceModels,
+  img: DecodedImage,
+  opts: { margin?: boolean } = {},
+): Promise<HumanFace[]> {
   const detect = (i: RgbImage) =>
     models.detect(i).catch((e: Error) => {
       throw faceError('ERR_FACE_ENGINE', `detection failed: ${e.message}`);
     });
+  const inMargin = async () => {
+    const pad = Math.round(0.25 * Math.max(img.width, img.height));
+    const padded = await detect(padEdges(img, pad));
+    for (const f of padded) {
+      f.box = [f.box[0] - pad, f.box[1] - pad, f.box[2], f.box[3]];
+      f.mesh = f.mesh.map(([x, y, z]) => [x - pad, y - pad, z]);
+    }
+    return padded;
+  };
+  if (opts.margin) return inMargin();
   const faces = await detect(img);
-  if (faces.length > 0) return faces;
-  const pad = Math.round(0.25 * Math.max(img.width, img.height));
-  const padded = await detect(padEdges(img, pad));
-  for (const f of padded) {
-    f.box = [f.box[0] - pad, f.box[1] - pad, f.box[2], f.box[3]];
-    f.mesh = f.mesh.map(([x, y, z]) => [x - pad, y - pad, z]);
-  }
-  return padded;
+  return faces.length > 0 ? faces : inMargin();
 }
 
 export async function embedCrop(models: FaceModels, crop: Uint8Array, size = 150): Promise<Float32Array> {

@@ -194,7 +194,7 @@ export async function analyseFrames(models: FaceModels, frames: Frame[]): Promis
   const faces = await Promise.all(
     frames.map(async (f) => {
       const img = await decodeImage(f.image, { maxSide: 640, minSide: 64 });
-      const found = await detectFaces(models, img);
+      const found = await detectFaces(models, img, { margin: true });
       const face = found.sort((a, b) => b.box[2] * b.box[3] - a.box[2] * a.box[3])[0];
       return face ? { face, img } : null;
     }),
