@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { photograph, randomPerson, renderCard } from '../../../test/fixtures/cards/render.ts';
+import type { DocType } from './layouts.ts';
 import { getOcr } from './ocr.ts';
 import { readDocument } from './reader.ts';
 
 const now = new Date('2026-11-24T00:00:00Z');
 
-/** An eval card (seed, index) of a CCCD front at the moderate level. */
-async function evalCard(seed: number, i: number) {
-  const p = randomPerson(seed * 100003 + i, 'cccd');
-  const photo = await photograph(await renderCard(p, 'cccd', 'front'), 'moderate', seed * 31 + i);
+/** An eval card (seed, index) of a front at the moderate level. */
+async function evalCard(seed: number, i: number, type: DocType = 'cccd') {
+  const p = randomPerson(seed * 100003 + i, type);
+  const photo = await photograph(await renderCard(p, type, 'front'), 'moderate', seed * 31 + i);
   return { p, r: await readDocument({ front: photo.image, now }) };
 }
 
@@ -50,6 +51,21 @@ describe('ID numbers read again when they cannot be right', () => {
     const r = await readDocument({ front: photo.image, now });
     assert.equal(r.document.type, 'cccd_chip');
     assert.equal(r.fields.id_number?.value, p.id_number);
+  });
+
+  test('a sure misread (8 read as 5 with confidence 0.96) that the CLAHE reading contradicts is null, not the misread', async () => {
+    const { p, r } = await evalCard(7, 181, 'cmnd');
+    assert.equal(p.cmnd_number, '298000299');
+    assert.equal(r.fields.id_number?.value, null);
+    assert.match(r.fields.id_number?.reason ?? '', /disagree/);
+  });
+
+  test("the English reader's 8-for-3 alone does not outvote the vie readings into a null", async () => {
+    // Glare over the first digits; the vie reader reads 092194784898 after CLAHE, the English one 092194734898.
+    const { p, r } = await evalCard(9001, 250);
+    assert.equal(r.fields.id_number?.value, p.id_number);
+    const cmnd = await evalCard(4242, 133, 'cmnd');
+    assert.equal(cmnd.r.fields.id_number?.value, cmnd.p.cmnd_number);
   });
 
   test('an unsure read (last digit 8 read as 5) is outvoted by the other readings', async () => {

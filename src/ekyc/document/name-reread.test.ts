@@ -38,6 +38,38 @@ describe('names read again when they cannot be right', () => {
     assert.equal(r.fields.full_name?.value, p.full_name);
   });
 
+  test('a name whose first letters glare hid (BÙI read as "UI", which parses) is read again', async () => {
+    const { p, r } = await evalCard(13, 274, 'cccd');
+    assert.equal(p.full_name, 'BÙI DIỆU CHI');
+    assert.equal(r.fields.full_name?.value, p.full_name);
+  });
+
+  test('a place whose first digits glare hid ("105 Điện Biên Phủ" read "5 Điện Biên Phủ") is read again', async () => {
+    const { p, r } = await evalCard(7, 106, 'cccd');
+    assert.equal(r.fields.place_of_residence?.value, p.place_of_residence);
+  });
+
+  test('a given name read unsurely (DUNG read DỤNG at word confidence 0.32, both ways) is null, not a guessed tone mark', async () => {
+    const { p, r } = await evalCard(4242, 229, 'cmnd');
+    assert.equal(p.full_name, 'PHAN THU DUNG');
+    assert.equal(r.fields.full_name?.value, null);
+    assert.match(r.fields.full_name?.reason ?? '', /unsurely/);
+  });
+
+  test('junk read off the box edge after a gap ("BẢO      ;") is no gap inside the name', async () => {
+    // NGUYỄN QUỐC BẢO read as NGUYỄN QUỐC BA, then after CLAHE as "NGUYÊN QUỐC BẢO      ;", which the
+    // MRZ confirms: the gap rule threw that reading away and the wrong first one stood.
+    const { p, r } = await evalCard(314, 159, 'passport');
+    assert.equal(p.full_name, 'NGUYỄN QUỐC BẢO');
+    assert.equal(r.fields.full_name?.value, p.full_name);
+  });
+
+  test('a printed name read the same twice stands against an MRZ name misread (THANH<QUAN read THANI)', async () => {
+    const { p, r } = await evalCard(4242, 207, 'passport');
+    assert.equal(r.fields.full_name?.value, p.full_name);
+    assert.equal(r.checks.find((c) => c.code === 'MRZ_MATCHES_FIELDS')?.status, 'fail');
+  });
+
   test('a family name OCR lost comes back from the MRZ surname (PHẠM)', async () => {
     const { p, r } = await evalCard(21, 135, 'passport');
     assert.equal(r.fields.full_name?.value, p.full_name);

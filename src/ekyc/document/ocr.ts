@@ -12,11 +12,17 @@ const dataDir = (lang: 'vie' | 'eng') =>
   path.join(path.dirname(require.resolve(`@tesseract.js-data/${lang}/package.json`)), '4.0.0_best_int');
 
 export interface OcrEngine {
-  /** One printed line (page segmentation mode 7). */
-  line(png: Buffer): Promise<{ text: string; confidence: number }>;
+  /** One printed line (page segmentation mode 7), with each word's confidence and left edge (pixels). */
+  line(png: Buffer): Promise<{ text: string; confidence: number; words: OcrWord[] }>;
   /** The `eng` reader with the MRZ alphabet (A–Z, 0–9, <): MRZ strips, and ID numbers read a second way. */
   mrz(png: Buffer): Promise<{ text: string; confidence: number }>;
   terminate(): Promise<void>;
+}
+
+export interface OcrWord {
+  text: string;
+  confidence: number;
+  left: number;
 }
 
 let engine: Promise<OcrEngine> | undefined;
@@ -51,8 +57,13 @@ export function getOcr(): Promise<OcrEngine> {
     });
     return {
       async line(png) {
-        const r = await scheduler.addJob('recognize', png);
-        return { text: r.data.text, confidence: r.data.confidence };
+        const r = await scheduler.addJob('recognize', png, {}, { text: true, blocks: true });
+        const words = (r.data.blocks?.[0]?.paragraphs[0]?.lines[0]?.words ?? []).map((w) => ({
+          text: w.text,
+          confidence: w.confidence,
+          left: w.bbox.x0,
+        }));
+        return { text: r.data.text, confidence: r.data.confidence, words };
       },
       async mrz(png) {
         const r = await mrzWorker.recognize(png);

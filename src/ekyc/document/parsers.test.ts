@@ -275,6 +275,24 @@ describe("OCR'd names", () => {
       'a vowel emitted twice',
     );
     assert.equal(parseFieldText(nameLayout, 'NGUYỄN GIA        THẮNG', 'cccd'), null, 'a word read around');
+    assert.equal(
+      parseFieldText(nameLayout, 'NGUYÊN QUỐC BẢO      ;', 'cccd'),
+      'NGUYỄN QUỐC BẢO',
+      'junk off the box edge after a gap is no gap inside the name',
+    );
+  });
+
+  test('punctuation read off the box edge after a place is dropped', () => {
+    const origin = layoutOf('cccd', 'front').fields.find((f) => f.field === 'place_of_origin')!;
+    assert.equal(
+      parseFieldText(origin, 'Xã Tân Phú, Thừa Thiên Huế :.', 'cccd'),
+      'Xã Tân Phú, Thừa Thiên Huế',
+    );
+    assert.equal(
+      parseFieldText(origin, 'Xã Tân Phú, Thừa Thiên Huế |', 'cccd'),
+      'Xã Tân Phú, Thừa Thiên Huế',
+    );
+    assert.equal(parseFieldText(origin, 'Phường 1, TP. Hồ Chí Minh', 'cccd'), 'Phường 1, TP. Hồ Chí Minh');
   });
 });
 

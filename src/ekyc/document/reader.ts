@@ -170,8 +170,9 @@ export function parseFieldText(layout: FieldLayout, text: string, type: DocType)
     }
     case 'name': {
       // A wide gap inside a name is letters glare left too faint, read around (PHẠM HỒNG read
-      // "PHA     ÔNG", VIỆT dropped from "GIA        THẮNG"): not a name.
-      if (/\S {3,}\S/.test(text)) return null;
+      // "PHA     ÔNG", VIỆT dropped from "GIA        THẮNG"): not a name. Junk read off the box's
+      // edge after a gap ("BẢO      ;") is no letter, and no gap inside the name.
+      if (/\p{L} {3,}\S*\p{L}/u.test(text)) return null;
       // Minority names keep an apostrophe between letters (H'HEN NIÊ).
       const letters = t.replace(/[’`]/g, "'").replace(/[^\p{L}\s']|'(?!\p{L})|(?<!\p{L})'/gu, ' ');
       // OCR sometimes emits a vowel twice, bare and then with its marks (PHAẠM): names have no such pair.
@@ -187,7 +188,8 @@ export function parseFieldText(layout: FieldLayout, text: string, type: DocType)
       return n.length >= 3 && syllables ? n : null;
     }
     default: {
-      const v = normalizeText(t.replace(/^[\s:.,;\-|]+/, '').replace(/[\s|]+$/, ''));
+      // Punctuation after a space at the end is read off the box's edge ("Thừa Thiên Huế :").
+      const v = normalizeText(t.replace(/^[\s:.,;\-|]+/, '').replace(/(\s[\s:.,;|]*|\|+)$/, ''));
       return v.length >= 2 ? v : null;
     }
   }
@@ -551,20 +553,24 @@ async function readField(
   const ocr = await getOcr();
   const rows = f.lines ?? 1;
   const rowH = f.box[3] / rows;
+  const pad = 6;
   // Rows at once: a two-row field keeps both workers busy.
   const results = await Promise.all(
     Array.from({ length: rows }, async (_, i) => {
       const box: [number, number, number, number] = [
-        Math.round(f.box[0] - 6),
+        Math.round(f.box[0] - pad),
         Math.round(f.box[1] + rowH * i - 4),
         Math.round(f.box[2] + 12),
         Math.round(rowH + 8),
       ];
       // A later row without ink (a short value) is not read: OCR of a blank row returns junk.
-      if (i > 0 && darkShare(flat, box) < 0.004) return { text: '', confidence: 0 };
+      if (i > 0 && darkShare(flat, box) < 0.004) return { text: '', confidence: 0, words: [] };
       // A short word cropped close (sex: "Nam") sometimes reads as nothing: its re-read gets a
       // white margin (wider boxes read worse with one).
-      return ocr.line(await toPng(flat, box, equalize, equalize && f.box[2] < 200 ? 24 : 0));
+      const margin = equalize && f.box[2] < 200 ? 24 : 0;
+      const r = await ocr.line(await toPng(flat, box, equalize, margin));
+      // Word edges from the box's left edge.
+      return { ...r, words: r.words.map((w) => ({ ...w, left: w.left - margin - pad })) };
     }),
   );
   // A short value leaves the second row of a two-row box empty: only rows with text count.
@@ -573,6 +579,22 @@ async function readField(
   const confs = withText.map((r) => r.confidence);
   const raw = texts.join(' ');
   const confidence = confs.reduce((a, b) => a + b, 0) / Math.max(1, confs.length) / 100;
+  // Names and places are printed from the box's left edge, every row: a row whose first word starts
+  // half a letter height or more right of it lost its first letters to glare, and may still parse
+  // (BÙI read as "UI", "105 Điện Biên Phủ" as "5 Điện Biên Phủ").
+  if (
+    (f.kind === 'name' || f.kind === 'text') &&
+    results.some((r) => (r.words[0]?.left ?? 0) > 0.5 * f.size)
+  ) {
+    return { value: null, confidence, raw, reason: 'the first letters are unreadable' };
+  }
+  // A given or middle name read with confidence under 0.6 is a guessed tone mark (DUNG read DỤNG
+  // at 0.32). The family name is exempt: its lost tone marks are restored from the list. Junk read
+  // off the box's edge (";") is no word of the name.
+  const unsure = (results[0]?.words ?? []).slice(1).some((w) => w.confidence < 60 && /\p{L}/u.test(w.text));
+  if (f.kind === 'name' && unsure) {
+    return { value: null, confidence, raw, reason: 'a word of the name is read unsurely' };
+  }
   return { value: parseFieldText(f, raw, type), confidence, raw };
 }
 
@@ -586,14 +608,19 @@ async function ocrFields(
   const out: Partial<Record<FieldName, OcrValue>> = {};
   const read = (f: FieldLayout, equalize: boolean) => readField(flat, f, type, equalize);
   const idField = fields.find((f) => f.field === 'id_number' && f.kind === 'id');
+  let idEqualized: OcrValue | null = null;
   await Promise.all(
     fields.map(async (f) => {
-      let r = await read(f, false);
-      // The ID number has its own re-reads once the birth date and sex beside it are known.
+      // The ID number has its own re-reads once the birth date and sex beside it are known. Without
+      // a QR nothing else repeats it, and a digit misread with full confidence (8 as 5) passes every
+      // check: it is also read after CLAHE, and two readings that differ go to the vote.
       if (f === idField) {
-        out[f.field] = r;
+        const [plain, equalized] = await Promise.all([read(f, false), known ? null : read(f, true)]);
+        out[f.field] = plain;
+        idEqualized = equalized;
         return;
       }
+      let r = await read(f, false);
       // Text that does not parse, or is read with low confidence, is read once more with local
       // contrast equalisation; the better of the two readings is kept.
       if (r.value === null || r.confidence < 0.6) {
@@ -613,8 +640,9 @@ async function ocrFields(
     const fit = first.value ? idFit(first.value, person, now) : 'impossible';
     // Only an ID number that is impossible, disagrees with the birth date or sex beside it, or was
     // read unsurely is read again (never on the happy path).
-    if (fit !== 'consistent' || first.confidence < 0.9) {
-      out.id_number = await rereadIdNumber(flat, idField, first, want, person, now);
+    const second = idEqualized as OcrValue | null;
+    if (fit !== 'consistent' || first.confidence < 0.9 || (second && second.value !== first.value)) {
+      out.id_number = await rereadIdNumber(flat, idField, first, want, person, now, second);
     }
   }
   return out;
@@ -665,6 +693,9 @@ export function idCandidates(text: string, want: number): string[] {
  * the MRZ alphabet, plain and equalised: a different model and page segmentation) and votes:
  * each reading's confidence is shared among its candidates that are possible, the candidates that
  * agree with the birth date and sex are preferred, and a close vote gives null rather than a guess.
+ * The English reader's vote counts half: on the card's bold digits it reads 8 as 3 and 3 as 1 with
+ * full confidence (on 256 eval ID fields its equalised reading was wrong 4 times where the `vie` one
+ * was right, never the other way), so alone it must not outvote the `vie` reading into a null.
  */
 async function rereadIdNumber(
   flat: RawImage,
@@ -673,13 +704,24 @@ async function rereadIdNumber(
   want: number,
   person: { dob: string | null; sex: 'M' | 'F' | null },
   now: Date,
+  /** The same box already read after CLAHE. */
+  equalizedRead: OcrValue | null = null,
 ): Promise<OcrValue> {
   const ocr = await getOcr();
   const box: Box = [f.box[0] - 6, f.box[1] - 4, f.box[2] + 12, f.box[3] + 8];
   const [plain, equalized] = await Promise.all([toPng(flat, box), toPng(flat, box, true)]);
+  const [again, engPlain, engEqualized] = await Promise.all([
+    equalizedRead
+      ? { text: equalizedRead.raw, confidence: equalizedRead.confidence * 100 }
+      : ocr.line(equalized),
+    ocr.mrz(plain),
+    ocr.mrz(equalized),
+  ]);
   const reads = [
-    { text: first.raw, confidence: first.confidence * 100 },
-    ...(await Promise.all([ocr.line(equalized), ocr.mrz(plain), ocr.mrz(equalized)])),
+    { text: first.raw, confidence: first.confidence * 100, weight: 1 },
+    { ...again, weight: 1 },
+    { ...engPlain, weight: 0.5 },
+    { ...engEqualized, weight: 0.5 },
   ];
   const votes = new Map<string, { score: number; confidence: number; fit: 'consistent' | 'possible' }>();
   for (const r of reads) {
@@ -688,7 +730,7 @@ async function rereadIdNumber(
       .filter((x) => x.fit !== 'impossible');
     for (const { c, fit } of cands) {
       const v = votes.get(c) ?? { score: 0, confidence: 0, fit: fit as 'consistent' | 'possible' };
-      v.score += r.confidence / 100 / cands.length;
+      v.score += (r.weight * r.confidence) / 100 / cands.length;
       v.confidence = Math.max(v.confidence, r.confidence / 100);
       votes.set(c, v);
     }
@@ -740,7 +782,7 @@ async function readMrzStrip(
  * A printed name the MRZ on the same page contradicts (the MRZ has no diacritics, so it can only
  * confirm) is read again with local contrast equalisation, and the reading the MRZ confirms wins.
  * A family name OCR lost entirely comes back from the MRZ surname when exactly one common family
- * name folds to it.
+ * name folds to it. A name the MRZ contradicts whose two readings differ too is null.
  */
 async function nameByMrz(
   flat: RawImage,
@@ -760,6 +802,11 @@ async function nameByMrz(
     if (r.value && family && foldKey(`${mrz.surname} ${r.value}`) === want) {
       return { ...r, value: `${family} ${r.value}` };
     }
+  }
+  // The MRZ name has no check digit and is misread too (THANH<QUAN read THANI, DO read D0O): two
+  // printed readings that agree stand against it; two that differ are no name at all.
+  if (again.value !== first.value) {
+    return { ...first, value: null, reason: 'the printed name disagrees with the MRZ and between readings' };
   }
   return first;
 }
