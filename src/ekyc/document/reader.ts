@@ -804,8 +804,9 @@ async function nameByMrz(
     }
   }
   // The MRZ name has no check digit and is misread too (THANH<QUAN read THANI, DO read D0O): two
-  // printed readings that agree stand against it; two that differ are no name at all.
-  if (again.value !== first.value) {
+  // printed readings with the same letters stand against it (a mark read differently, OANH and
+  // ƠANH, is no letter it could settle); two that differ are no name at all.
+  if (!again.value || foldKey(again.value) !== foldKey(first.value)) {
     return { ...first, value: null, reason: 'the printed name disagrees with the MRZ and between readings' };
   }
   return first;
