@@ -64,6 +64,8 @@ interface Outcome {
   /** Median all-mesh homography residual / face width, and nose parallax per unit of turn. */
   planar: number | null;
   nose: number | null;
+  /** Who and what, for the list of errors: the head's photo, the actions asked (and made, if other). */
+  who?: string;
 }
 
 function rng(seed: number) {
@@ -116,7 +118,8 @@ export async function run(args: string[]): Promise<void> {
 
   const outcomes: Outcome[] = [];
   const perAction = new Map<Action, { asked: number; seen: number }>();
-  async function judge(kind: Kind, frames: Frame[], actions: readonly Action[]) {
+  let who = '';
+  async function judge(kind: Kind, frames: Frame[], actions: readonly Action[], made?: readonly Action[]) {
     const t0 = performance.now();
     let o: Omit<Outcome, 'ms' | 'kind' | 'planar' | 'nose'>;
     let planar: number | null = null;
@@ -139,11 +142,13 @@ export async function run(args: string[]): Promise<void> {
       if (!(e instanceof AppError)) throw e;
       o = { accepted: false, reason: e.code.replace(/^ERR_LIVENESS_/, ''), score: null };
     }
-    outcomes.push({ kind, ...o, ms: performance.now() - t0, planar, nose });
+    const what = `${who}: asked ${actions.join(',')}${made ? `, made ${made.join(',')}` : ''}`;
+    outcomes.push({ kind, ...o, ms: performance.now() - t0, planar, nose, who: what });
   }
 
   for (let i = 0; i < heads.length; i++) {
     const { head } = heads[i]!;
+    who = heads[i]!.name;
     const actions = randomActions(rand);
     await judge('bona_fide', await sequence(head, actions, '3d'), actions);
     // Head turns only (the parallax test's own material): what a 3-D head must always pass.
@@ -157,7 +162,7 @@ export async function run(args: string[]): Promise<void> {
     const extra = MOVEMENTS[randExtra(MOVEMENTS.length)]!;
     const at = randExtra(actions.length + 1);
     const made = [...actions.slice(0, at), extra, ...actions.slice(at)];
-    await judge('extra_action', await sequence(head, made, '3d'), actions);
+    await judge('extra_action', await sequence(head, made, '3d'), actions, made);
     const other = heads[(i + 1) % heads.length]!.head;
     const a = await sequence(head, actions, '3d');
     const b = await sequence(other, actions, '3d');
@@ -194,6 +199,7 @@ export async function run(args: string[]): Promise<void> {
       continue;
     }
     const actions = randomActions(rand);
+    who = file;
     const img = await decodeImage(upright, { maxSide: 640 });
     const still: Frame[] = [];
     for (const { t } of script(actions)) {
@@ -258,6 +264,11 @@ export async function run(args: string[]): Promise<void> {
   console.log(
     `\nAll attacks: APCER ${pct(attacks.filter((o) => o.accepted).length, attacks.length)} (n=${attacks.length}); worst attack type APCER ${(100 * worst).toFixed(1)} %`,
   );
+  const errors = outcomes.filter((o) => o.accepted !== o.kind.startsWith('bona_fide'));
+  if (errors.length) {
+    console.log('\nErrors (a bona fide refused, an attack accepted):');
+    for (const o of errors) console.log(`- ${o.kind} ${o.who}: ${o.reason}`);
+  }
   const bona = outcomes.filter((o) => o.kind.startsWith('bona_fide'));
   console.log(
     `Bona fide: BPCER ${pct(bona.filter((o) => !o.accepted).length, bona.length)} (n=${bona.length}); scores ${bona.map((o) => o.score ?? '—').join(', ')}`,

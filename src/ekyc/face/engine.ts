@@ -177,10 +177,9 @@ export function meshBox(face: HumanFace): [number, number, number, number] {
  * fills the frame or is cut by its border (a tight crop, a card portrait, a head close to the
  * camera) is missed by the BlazeFace detector, which wants some context around it: on a miss the
  * image is detected again inside a border of its own edge pixels (25 % of the longer side each
- * side) and the coordinates are moved back. `margin` looks inside that border from the start:
- * liveness frames, where a head moving closer comes to fill the frame and the detector, rather
- * than missing it, locks onto part of it (a rendered 1.4× move closer read an eye distance of
- * 28–40 px against 55 px a frame before: a `continuity` cut, or another person for `same_face`).
+ * side) and the coordinates are moved back. `margin` looks inside that border from the start: a
+ * liveness frame whose face shrank against the frame before (a head that came to fill the frame,
+ * which the detector locked onto part of rather than missed).
  */
 export async function detectFaces(
   models: FaceModels,

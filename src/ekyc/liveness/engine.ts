@@ -82,13 +82,16 @@ export const LIVENESS_LIMITS = {
   cutJump: 0.6,
   /**
    * An unrequested movement, in units of that action's own threshold (`turn`, `lookUp`, and
-   * `closer` − 1 for the face's growth): it must reach `extraEnter` on `extraFrames` consecutive
-   * frames, and the episode lasts until it falls below `extraExit` (hysteresis: one wobble is one
-   * episode). Measured on rendered heads: a 0.45 rad turn peaks at 2.8–3.6, a 0.4 rad look-up at
-   * 2.1–2.3, moving 1.4× closer at 2; the other axis moves along by up to 0.8 (pitch while
-   * turning) and still frames wobble by up to 0.5. A turn makes the face narrower, never closer.
+   * `closer` − 1 for the face's growth): it must reach `extraEnter` (a look-up `extraEnterLookUp`)
+   * on `extraFrames` consecutive frames, and the episode lasts until it falls below `extraExit`
+   * (hysteresis: one wobble is one episode). Measured on rendered heads, frames detected inside
+   * a margin (7 heads): a 0.45 rad turn peaks at 2.3–4.3, a 0.4 rad look-up at 1.35–2.0, moving
+   * 1.4× closer at 1.9–2.4; still frames wobble by up to 0.7 (yaw) and 0.35 (pitch); the pitch
+   * moves along with a turn by up to 1.3, but the turn, larger, names those frames. A turn makes
+   * the face narrower, never closer.
    */
   extraEnter: 1.5,
+  extraEnterLookUp: 1.2,
   extraExit: 0.75,
   extraFrames: 2,
 } as const;
@@ -416,7 +419,7 @@ function episodes(samples: Array<[Action, number, number]>, t0: number): PoseEpi
     if (cur && (cur.action !== action || v < L.extraExit)) close();
     if (!cur && v >= L.extraExit) cur = { action, start: t - t0, run: 0, longest: 0, peak: v };
     if (cur) {
-      cur.run = v >= L.extraEnter ? cur.run + 1 : 0;
+      cur.run = v >= (action === 'look_up' ? L.extraEnterLookUp : L.extraEnter) ? cur.run + 1 : 0;
       cur.longest = Math.max(cur.longest, cur.run);
       cur.peak = Math.max(cur.peak, v);
     }
