@@ -37,6 +37,25 @@ describe('liveness judgement', () => {
     assert.equal(blinkDone([0.3, 0.3, 0.3, 0.2, 0.2, 0.2, 0.2].map((ear) => ({ ear }))), false);
   });
 
+  test('a blink while the head sways sideways is a blink', () => {
+    // Eval seed 3, amy1.png: the mesh's yaw moved 0.05–0.06 off the start pose on the closed frames.
+    const rows = [
+      { yaw: 0.14, ear: 0.38 },
+      { yaw: 0.14, ear: 0.39 },
+      { yaw: 0.14, ear: 0.39 },
+      { yaw: 0.14, ear: 0.4 },
+      { yaw: 0.13, ear: 0.33 },
+      { yaw: 0.08, ear: 0.31 },
+      { yaw: 0.12, ear: 0.33 },
+      { yaw: 0.09, ear: 0.29 },
+      { yaw: 0.14, ear: 0.41 },
+      { yaw: 0.14, ear: 0.39 },
+    ];
+    assert.equal(blinkDone(rows), true);
+    // Eyes that never close, swaying the same way: no blink.
+    assert.equal(blinkDone(rows.map((r) => ({ ...r, ear: 0.39 }))), false);
+  });
+
   test('eyes that look narrower only because the head is tilted up are not a blink', () => {
     const rows = [
       { ear: 0.3 },

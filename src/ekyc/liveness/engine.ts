@@ -59,6 +59,12 @@ export const LIVENESS_LIMITS = {
   blinkOpen: 0.92,
   /** Frames within this yaw / pitch of the start pose count as frontal for the blink baseline. */
   frontalYaw: 0.03,
+  /**
+   * A closed eye counts on frames turned up to this far from the start pose (pitch still within
+   * `frontalPitch`): a turn narrows the eye's width, not its lid gap, so it can only raise the
+   * openness, never fake a blink; rendered heads sway by up to 0.06 while they blink.
+   */
+  blinkYaw: 0.08,
   frontalPitch: 0.04,
   closer: 1.2,
   /** Same person: dlib distance between any sampled frame and the first (0.6 is dlib's match). */
@@ -268,7 +274,12 @@ export function judgeSignals(a: FrameAnalysis, actions: readonly Action[]): Live
       if (action === 'turn_right' && base.yaw - s.yaw >= L.turn) at = i;
       if (action === 'look_up' && base.pitch - s.pitch >= L.lookUp) at = i;
       if (action === 'move_closer' && s.iod >= L.closer * base.iod) at = i;
-      if (action === 'blink' && frontal(s) && s.ear <= L.blinkClosed * earBase) {
+      if (
+        action === 'blink' &&
+        Math.abs(s.yaw - base.yaw) <= L.blinkYaw &&
+        Math.abs(s.pitch - base.pitch) <= L.frontalPitch &&
+        s.ear <= L.blinkClosed * earBase
+      ) {
         for (let j = i + 1; j < present.length; j++) {
           if (present[j]!.ear >= L.blinkOpen * earBase) {
             at = j;
