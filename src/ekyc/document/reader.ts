@@ -747,8 +747,8 @@ async function readMrzStrip(
 
 /**
  * A passport data page whose title is not where the Vietnamese passport prints it (another
- * country's passport, or a title lost to glare): a TD3 MRZ of a "P" document whose document-number
- * and birth-date check digits verify says passport, upright or turned 180°. Only a Vietnamese
+ * country's passport, or a title lost to glare): a TD3 MRZ of a "P" document with two of its three
+ * field check digits verifying says passport, upright or turned 180°. Only a Vietnamese
  * passport's printed fields follow the layout read by OCR; another country's come from its MRZ.
  */
 async function passportByMrz(
@@ -757,11 +757,13 @@ async function passportByMrz(
   now: Date,
   timings: Record<string, number>,
 ): Promise<Classified | null> {
+  // Two of the three field check digits: one misread (a document number's O for 0) still says passport.
   const isPassport = (mrz: MrzData | null): mrz is MrzData =>
     mrz?.format === 'TD3' &&
     !!mrz.documentCode?.startsWith('P') &&
-    !!mrz.checks.documentNumberCheckDigit &&
-    !!mrz.checks.birthDateCheckDigit;
+    ['documentNumberCheckDigit', 'birthDateCheckDigit', 'expirationDateCheckDigit'].filter(
+      (k) => mrz.checks[k],
+    ).length >= 2;
   const order = likelyUpright(flat) ? [false, true] : [true, false];
   for (const flip of order) {
     // The flattened page's MRZ band; else the photo's bottom 35 %, as the page outline found may be
