@@ -54,18 +54,47 @@ export function parseMrz(lines: string[], now: Date, opts: { autocorrect?: boole
     format: result.format,
     valid: result.valid,
     documentCode: f.documentCode ?? null,
-    issuingState: f.issuingState ?? null,
+    issuingState: f.issuingState ?? stateCode(lines[0]?.slice(2, 5)),
     documentNumber: result.documentNumber ?? null,
     idNumber: id12,
-    surname: f.lastName ?? null,
-    givenNames: f.firstName ?? null,
-    nationality: f.nationality ?? null,
+    surname: f.firstName ? (f.lastName ?? null) : withoutFillerTail(f.lastName ?? null),
+    givenNames: withoutFillerTail(f.firstName ?? null),
+    nationality: f.nationality ?? stateCode(lines[1]?.slice(result.format === 'TD1' ? 15 : 10).slice(0, 3)),
     sex: f.sex === 'male' ? 'M' : f.sex === 'female' ? 'F' : null,
     birthDate: f.birthDate ? mrzDateToIso(f.birthDate, 'birth', now) : null,
     expiryDate: f.expirationDate ? mrzDateToIso(f.expirationDate, 'expiry', now) : null,
     checks,
     lines,
   };
+}
+
+/**
+ * A three-letter state code as printed, for a code the parser's country list lacks (UTO, the
+ * ICAO specimens' Utopia): digit look-alikes read for letters are turned back (UT0 → UTO).
+ */
+function stateCode(raw: string | undefined): string | null {
+  const code = raw?.replace(/[01258]/g, (d) => ({ '0': 'O', '1': 'I', '2': 'Z', '5': 'S', '8': 'B' })[d]!);
+  return code && /^[A-Z]{3}$/.test(code) ? code : null;
+}
+
+/** Letters tesseract's `eng` model reads for the MRZ filler `<`, a glyph it hardly saw in training. */
+const FILLER_LOOKALIKES = new Set(['K', 'L', 'C', 'E', 'X', 'Z', 'S']);
+
+/**
+ * A name from the MRZ without the tail OCR made of the filler after it: "ANNA<MARIA<<<<<<" read as
+ * ANNA MARIA K LLLLLLLLLLLLLLLK is ANNA MARIA. The tail is the trailing words made of look-alikes
+ * (one other misread in ten allowed), dropped when they add up to 4 letters or more: no name
+ * ends in such a run, while a short one (LEE) may be a name and is kept.
+ */
+export function withoutFillerTail(name: string | null): string | null {
+  if (!name) return name;
+  const words = name.trim().split(/\s+/);
+  const fillerLike = (w: string) => [...w].filter((c) => !FILLER_LOOKALIKES.has(c)).length <= w.length / 10;
+  let keep = words.length;
+  while (keep > 0 && fillerLike(words[keep - 1]!)) keep--;
+  const tail = words.slice(keep).join('');
+  if (tail.length < 4) return name.trim();
+  return words.slice(0, keep).join(' ') || null;
 }
 
 /** ICAO transliteration of a Vietnamese name: accents dropped, Đ → D, spaces → `<`. */
@@ -114,28 +143,6 @@ export function formatTd3(d: MrzInput): [string, string] {
   const part = `${docNo}${mrzCheckDigit(docNo)}${d.nationality ?? 'VNM'}${birth}${mrzCheckDigit(birth)}${d.sex}${exp}${mrzCheckDigit(exp)}${personal}${personalCd}`;
   const composite = mrzCheckDigit(part.slice(0, 10) + part.slice(13, 20) + part.slice(21, 43));
   return [l1, part + composite];
-}
-
-/**
- * Cleans OCR output into MRZ lines: keeps `[A-Z0-9<]`, drops short noise lines, and maps common
- * confusions in `«`/`‹`/spaces inside the filler. Returns TD1 (3×30) or TD3 (2×44) candidates.
- */
-export function mrzLinesFromOcr(text: string): string[] | null {
-  const raw = text
-    .toUpperCase()
-    .replace(/[«‹≤{([]/g, '<')
-    .split(/\n+/)
-    .map((l) => l.replace(/\s+/g, '').replace(/[^A-Z0-9<]/g, ''))
-    .filter((l) => l.length >= 20);
-  if (raw.length >= 3) {
-    const td1 = raw.slice(-3).map((l) => fit(l, 30));
-    if (td1.every((l) => l !== null)) return td1 as string[];
-  }
-  if (raw.length >= 2) {
-    const td3 = raw.slice(-2).map((l) => fit(l, 44));
-    if (td3.every((l) => l !== null)) return td3 as string[];
-  }
-  return null;
 }
 
 function fit(input: string, width: number): string | null {

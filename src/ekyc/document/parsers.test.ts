@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { expectedExpiry } from './expiry.ts';
 import { analyzeIdNumber, idMatchesPerson } from './id-number.ts';
 import { layoutOf } from './layouts.ts';
-import { formatTd1, formatTd3, mrzCheckDigit, mrzLinesFromOcr, parseMrz, readMrzText } from './mrz.ts';
+import { formatTd1, formatTd3, mrzCheckDigit, parseMrz, readMrzText } from './mrz.ts';
 import { dmyToIso, normalizeName, normalizeSex, repairHorns, restoreFamilyName } from './normalize.ts';
 import { formatCccdQr, parseCccdQr } from './qr.ts';
 import { idCandidates, idFit, parseFieldText } from './reader.ts';
@@ -172,7 +172,7 @@ describe('MRZ', () => {
   test('OCR that reads OCR-B fillers as `<K`/`<L` is cleaned back to 44 columns', () => {
     const ocr =
       'V 8 I DD HS\nP<UTOERIKSSON<K<KANNA<KMARIA<LLLLLLLLLLLLLLKLKLKLKLK\nL898902C36UTO7408122F1204159ZE184226B<<<<<K10\n';
-    assert.deepEqual(mrzLinesFromOcr(ocr), [
+    assert.deepEqual(readMrzText(ocr, NOW)?.lines, [
       'P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<',
       'L898902C36UTO7408122F1204159ZE184226B<<<<<10',
     ]);
@@ -201,7 +201,7 @@ describe('MRZ', () => {
   test('OCR text with noise and spaces becomes MRZ lines', () => {
     const ocr =
       'xx\nIDVNM0999999992001099999999<< 8\n9901014M3901013VNM<<<<<<<<<<<6\nNGUYEN<<VAN<DUC<<<<<<<<<<<<<<<\n';
-    const lines = mrzLinesFromOcr(ocr);
+    const lines = readMrzText(ocr, NOW)?.lines;
     assert.ok(lines);
     assert.equal(lines.length, 3);
     assert.ok(lines.every((l) => l.length === 30));

@@ -109,6 +109,8 @@ interface SideAnalysis {
   /** Each printed field's box in the uploaded image. */
   boxes: Partial<Record<FieldName, Box>>;
   corners: [Point, Point, Point, Point];
+  /** Another country's passport: its fields come from the MRZ alone. */
+  mrzOnly: boolean;
 }
 
 /**
@@ -468,11 +470,17 @@ function likelyUpright(flat: RawImage): boolean {
   return up >= down;
 }
 
+interface Classified {
+  type: DocType;
+  side: Side;
+  flip: boolean;
+  mrz: MrzData | null;
+  /** Another country's passport, known by its MRZ: the Vietnamese layout's printed fields are not read. */
+  mrzOnly?: boolean;
+}
+
 /** Which document side is this, and is it upside down? */
-async function classify(
-  flat: RawImage,
-  qrCenter: Point | null,
-): Promise<{ type: DocType; side: Side; flip: boolean; mrz: MrzData | null } | null> {
+async function classify(flat: RawImage, qrCenter: Point | null): Promise<Classified | null> {
   const W = flat.width;
   const H = flat.height;
   const passportLike = W / H < 1.5;
@@ -750,14 +758,15 @@ async function rereadIdNumber(
   return { value: best[0], confidence: best[1].confidence, raw };
 }
 
-/** The MRZ in the bottom 30 % of an upright flattened card or passport page. */
+/** The MRZ in the bottom 30 % (`from` 0.7) of an upright flattened card or passport page. */
 async function readMrzStrip(
   flat: RawImage,
   now: Date,
   timings: Record<string, number>,
+  from = 0.7,
 ): Promise<MrzData | null> {
   const t = performance.now();
-  const top = Math.round(flat.height * 0.7);
+  const top = Math.round(flat.height * from);
   const strip: Box = [0, top, flat.width, flat.height - top];
   const ocr = await getOcr();
   const text = (await ocr.mrz(await toPng(flat, strip))).text;
@@ -776,6 +785,37 @@ async function readMrzStrip(
   }
   timings.mrz = (timings.mrz ?? 0) + performance.now() - t;
   return mrz;
+}
+
+/**
+ * A passport data page whose title is not where the Vietnamese passport prints it (another
+ * country's passport, or a title lost to glare): a TD3 MRZ of a "P" document with two of its three
+ * field check digits verifying says passport, upright or turned 180°. Only a Vietnamese
+ * passport's printed fields follow the layout read by OCR; another country's come from its MRZ.
+ */
+async function passportByMrz(
+  flat: RawImage,
+  photo: RawImage,
+  now: Date,
+  timings: Record<string, number>,
+): Promise<Classified | null> {
+  // Two of the three field check digits: one misread (a document number's O for 0) still says passport.
+  const isPassport = (mrz: MrzData | null): mrz is MrzData =>
+    mrz?.format === 'TD3' &&
+    !!mrz.documentCode?.startsWith('P') &&
+    ['documentNumberCheckDigit', 'birthDateCheckDigit', 'expirationDateCheckDigit'].filter(
+      (k) => mrz.checks[k],
+    ).length >= 2;
+  const order = likelyUpright(flat) ? [false, true] : [true, false];
+  for (const flip of order) {
+    // The flattened page's MRZ band; else the photo's bottom 35 %, as the page outline found may be
+    // another rectangle on it (the photo, a printed frame) while the page fills the photo.
+    let mrz = await readMrzStrip(flip ? rotate90(flat, 2) : flat, now, timings);
+    if (!isPassport(mrz)) mrz = await readMrzStrip(flip ? rotate90(photo, 2) : photo, now, timings, 0.65);
+    if (isPassport(mrz))
+      return { type: 'passport', side: 'front', flip, mrz, mrzOnly: mrz.issuingState !== 'VNM' };
+  }
+  return null;
 }
 
 /**
@@ -954,6 +994,7 @@ async function locate(
     }
     turn.done?.();
     cls = await classify(flat, qrCenter);
+    if (!cls && fw === PASSPORT_W) cls = await passportByMrz(flat, raw, now, timings);
     timings[`${label}_classify`] = (timings[`${label}_classify`] ?? 0) + performance.now() - t;
     if (cls) break;
   }
@@ -991,7 +1032,10 @@ async function readSide(
   }
   const layout = layoutOf(cls.type, cls.side);
   const [ocr, mrzLate] = await Promise.all([
-    s.fields ?? ocrFields(flat, fieldsToRead(layout, known, s.qr), layout.type, now, known),
+    s.fields ??
+      (cls.mrzOnly
+        ? ({} as Partial<Record<FieldName, OcrValue>>)
+        : ocrFields(flat, fieldsToRead(layout, known, s.qr), layout.type, now, known)),
     mrzRead,
   ]);
   mrz ??= layout.mrz ? mrzLate : null;
@@ -1024,6 +1068,7 @@ async function readSide(
     portrait,
     boxes,
     corners: cardCorners,
+    mrzOnly: !!cls.mrzOnly,
   };
 }
 
@@ -1141,6 +1186,7 @@ export async function readDocument(input: ReadInput): Promise<DocumentReadResult
   }
   const qr = sides.find((s) => s.qr)?.qr ?? null;
   const mrz = sides.find((s) => s.mrz)?.mrz ?? null;
+  const foreign = sides.some((s) => s.mrzOnly);
   const ocrOf = (f: FieldName): OcrValue | undefined => {
     for (const s of sides) if (s.ocr[f]) return s.ocr[f];
     return undefined;
@@ -1177,8 +1223,14 @@ export async function readDocument(input: ReadInput): Promise<DocumentReadResult
         return ok('expirationDateCheckDigit') ? mrz.expiryDate : null;
       case 'sex':
         return ok('birthDateCheckDigit') && ok('expirationDateCheckDigit') ? mrz.sex : null;
-      case 'full_name':
-        return mrz.surname ? `${mrz.surname} ${mrz.givenNames ?? ''}`.trim() : null;
+      case 'full_name': {
+        const name = mrz.surname ? `${mrz.surname} ${mrz.givenNames ?? ''}`.trim() : null;
+        // Three of a letter in a row is the filler misread (KOWALSKACCANNACCCCC…), not a name.
+        return name && !/([A-Z])\1\1/.test(name) ? name : null;
+      }
+      case 'nationality':
+        // No check digit covers it: taken when every check digit verifies.
+        return foreign && Object.values(mrz.checks).every(Boolean) ? mrz.nationality : null;
       default:
         return null;
     }
@@ -1190,8 +1242,11 @@ export async function readDocument(input: ReadInput): Promise<DocumentReadResult
     const loose = f === 'full_name' || f === 'place_of_residence';
     const cands: { v: string; s: Source; c: number }[] = [];
     if (qv) cands.push({ v: qv, s: 'qr', c: 0.97 });
-    // The MRZ name has no diacritics: it confirms a name, never supplies one.
-    if (mv && f !== 'full_name') cands.push({ v: mv, s: 'mrz', c: 0.95 });
+    // The MRZ name has no diacritics: it confirms a Vietnamese name, never supplies one. Another
+    // country's passport is read from its MRZ alone (its printed name is the MRZ's, transliterated).
+    // No check digit covers a name: an MRZ name is less sure than a verified MRZ field.
+    if (mv && (f !== 'full_name' || foreign))
+      cands.push({ v: mv, s: 'mrz', c: f === 'full_name' ? 0.8 : 0.95 });
     if (ocr?.value) cands.push({ v: ocr.value, s: 'ocr', c: Math.min(0.9, ocr.confidence * 0.9) });
     if (qv && ocr?.value && !agree(qv, ocr.value, loose)) mismatches.qr.push(f);
     const other = qv ?? ocr?.value ?? null;
@@ -1203,19 +1258,25 @@ export async function readDocument(input: ReadInput): Promise<DocumentReadResult
         value: null,
         confidence: 0,
         sources: [],
-        reason: absentSide ? 'printed on the side that was not sent' : (ocr?.reason ?? 'unreadable'),
+        reason: absentSide
+          ? 'printed on the side that was not sent'
+          : foreign
+            ? f === 'full_name' && mrz?.surname
+              ? 'the MRZ name did not read cleanly'
+              : "not in the MRZ, the only part of another country's passport read"
+            : (ocr?.reason ?? 'unreadable'),
         ...whereOf(f),
       };
       continue;
     }
     const sources = cands.filter((c) => agree(c.v, best.v, loose)).map((c) => c.s);
-    if (f === 'full_name' && mv && agree(mv, best.v, true)) sources.push('mrz');
+    if (f === 'full_name' && mv && !sources.includes('mrz') && agree(mv, best.v, true)) sources.push('mrz');
     const confidence = sources.length >= 2 ? 0.99 : best.c;
     let value = best.v;
     if (f === 'place_of_residence' && qv) value = qv;
     fields[f] = { value, confidence: Number(confidence.toFixed(3)), sources, ...whereOf(f) };
   }
-  if (type === 'passport' && fields.nationality?.value) fields.nationality.value = 'VNM';
+  if (type === 'passport' && !foreign && fields.nationality?.value) fields.nationality.value = 'VNM';
   // Checks.
   const id = fields.id_number?.value ?? null;
   const sex = (fields.sex?.value as 'M' | 'F' | undefined) ?? null;
@@ -1256,7 +1317,9 @@ export async function readDocument(input: ReadInput): Promise<DocumentReadResult
     checks.push({
       code: 'MRZ_CHECK_DIGITS',
       status: mrz.valid ? 'pass' : 'fail',
-      detail: mrz.valid ? 'all check digits and the composite verify' : `failed: ${failed.join(', ')}`,
+      detail: mrz.valid
+        ? 'all check digits and the composite verify'
+        : `failed: ${failed.join(', ') || 'the check digits verify, but a field is not well formed'}`,
     });
     checks.push({
       code: 'MRZ_MATCHES_FIELDS',
