@@ -177,9 +177,9 @@ export function meshBox(face: HumanFace): [number, number, number, number] {
  * fills the frame or is cut by its border (a tight crop, a card portrait, a head close to the
  * camera) is missed by the BlazeFace detector, which wants some context around it: on a miss the
  * image is detected again inside a border of its own edge pixels (25 % of the longer side each
- * side) and the coordinates are moved back. `margin` looks inside that border from the start: a
- * liveness frame whose face shrank against the frame before (a head that came to fill the frame,
- * which the detector locked onto part of rather than missed).
+ * side) and the coordinates are moved back. `margin` looks inside that border from the start:
+ * liveness frames, where a head that comes to fill the frame makes the detector lock onto part of
+ * it rather than miss it.
  */
 export async function detectFaces(
   models: FaceModels,
