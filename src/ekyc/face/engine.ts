@@ -8,8 +8,6 @@ import {
   keypoints,
   laplacianVariance,
   meanAndClipped,
-  padEdges,
-  type RgbImage,
   toGray,
 } from './geometry.ts';
 import { type FaceModels, type HumanFace, loadFaceModels } from './models.ts';
@@ -186,21 +184,13 @@ export async function detectFaces(
   img: DecodedImage,
   opts: { margin?: boolean } = {},
 ): Promise<HumanFace[]> {
-  const detect = (i: RgbImage) =>
-    models.detect(i).catch((e: Error) => {
+  const detect = (pad: number) =>
+    models.detect(img, pad).catch((e: Error) => {
       throw faceError('ERR_FACE_ENGINE', `detection failed: ${e.message}`);
     });
-  const inMargin = async () => {
-    const pad = Math.round(0.25 * Math.max(img.width, img.height));
-    const padded = await detect(padEdges(img, pad));
-    for (const f of padded) {
-      f.box = [f.box[0] - pad, f.box[1] - pad, f.box[2], f.box[3]];
-      f.mesh = f.mesh.map(([x, y, z]) => [x - pad, y - pad, z]);
-    }
-    return padded;
-  };
+  const inMargin = () => detect(Math.round(0.25 * Math.max(img.width, img.height)));
   if (opts.margin) return inMargin();
-  const faces = await detect(img);
+  const faces = await detect(0);
   return faces.length > 0 ? faces : inMargin();
 }
 

@@ -155,23 +155,37 @@ function sampleBilinear(data: Uint8Array, w: number, h: number, x: number, y: nu
   }
 }
 
-/** `img` inside a border of `pad` pixels that repeat its nearest edge pixel. */
-export function padEdges(img: RgbImage, pad: number): RgbImage {
+/**
+ * `img` inside a border of `pad` pixels that repeat its nearest edge pixel, as float32 RGB written
+ * into `out` (at least (w + 2·pad)·(h + 2·pad)·3 long): the face worker pads straight into the
+ * buffer it hands tfjs, so a padded frame is neither a second copy nor garbage.
+ */
+export function padInto(out: Float32Array, img: RgbImage, pad: number): { width: number; height: number } {
   const width = img.width + 2 * pad;
   const height = img.height + 2 * pad;
-  const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    const sy = Math.min(img.height - 1, Math.max(0, y - pad));
-    for (let x = 0; x < width; x++) {
-      const sx = Math.min(img.width - 1, Math.max(0, x - pad));
-      const s = (sy * img.width + sx) * 3;
-      const o = (y * width + x) * 3;
-      data[o] = img.data[s]!;
-      data[o + 1] = img.data[s + 1]!;
-      data[o + 2] = img.data[s + 2]!;
+  const rowLen = width * 3;
+  for (let sy = 0; sy < img.height; sy++) {
+    const o = (sy + pad) * rowLen;
+    const src = img.data.subarray(sy * img.width * 3, (sy + 1) * img.width * 3);
+    out.set(src, o + pad * 3);
+    const right = o + (pad + img.width) * 3;
+    const last = src.length - 3;
+    for (let k = 0; k < pad * 3; k += 3) {
+      out[o + k] = src[0]!;
+      out[o + k + 1] = src[1]!;
+      out[o + k + 2] = src[2]!;
+      out[right + k] = src[last]!;
+      out[right + k + 1] = src[last + 1]!;
+      out[right + k + 2] = src[last + 2]!;
     }
   }
-  return { data, width, height };
+  const first = pad * rowLen;
+  const lastRow = (pad + img.height - 1) * rowLen;
+  for (let y = 0; y < pad; y++) {
+    out.copyWithin(y * rowLen, first, first + rowLen);
+    out.copyWithin((pad + img.height + y) * rowLen, lastRow, lastRow + rowLen);
+  }
+  return { width, height };
 }
 
 /** Luma (BT.601) of an RGB buffer. */

@@ -76,7 +76,7 @@ export interface FaceApi {
  */
 export interface FaceModels {
   /** Faces with a full mesh (468 points + iris) in an RGB image, as Human returns them. */
-  detect(img: { data: Uint8Array; width: number; height: number }): Promise<HumanFace[]>;
+  detect(img: { data: Uint8Array; width: number; height: number }, pad?: number): Promise<HumanFace[]>;
   /** The 128-d dlib descriptor of an aligned `size`×`size` RGB crop. */
   embed(crop: Uint8Array, size: number): Promise<Float32Array>;
   /** Human's mesh triangles (index triples), for rendering test heads. */
@@ -410,8 +410,8 @@ async function startPool(size: number): Promise<FaceModels> {
     });
   };
   return {
-    async detect(img) {
-      const r = await call({ op: 'detect', data: img.data, width: img.width, height: img.height });
+    async detect(img, pad = 0) {
+      const r = await call({ op: 'detect', data: img.data, width: img.width, height: img.height, pad });
       return 'faces' in r ? r.faces : [];
     },
     async embed(crop, size) {

@@ -1,12 +1,13 @@
 import { parentPort } from 'node:worker_threads';
+import { padInto } from './geometry.ts';
 import { type HumanFace, loadInProcessModels } from './models.ts';
 
 /**
  * A face worker: loads the models from node_modules in its own thread and answers the pool's
- * `detect` (Human mesh + iris on an RGB image) and `embed` (dlib 128-d of an aligned crop) requests.
+ * `detect` (Human mesh + iris on an RGB image, optionally inside a margin of edge pixels) and `embed` (dlib 128-d of an aligned crop) requests.
  */
 export type WorkerCall =
-  | { op: 'detect'; data: Uint8Array; width: number; height: number }
+  | { op: 'detect'; data: Uint8Array; width: number; height: number; pad?: number }
   | { op: 'embed'; data: Uint8Array; size: number };
 export type WorkerRequest = WorkerCall & { id: number };
 /** `cpuMs`: the worker thread's CPU time for the request (bench reads cost apart from waiting). */
@@ -27,10 +28,13 @@ if (!port) throw new Error('face worker started outside a worker thread');
  */
 const SCRATCH_MAX = 1600 * 1200 * 3;
 let scratch = new Float32Array(0);
+function scratchOf(length: number): Float32Array {
+  if (length > SCRATCH_MAX) return new Float32Array(length);
+  if (scratch.length < length) scratch = new Float32Array(Math.max(length, 640 * 480 * 3));
+  return scratch.subarray(0, length);
+}
 function asFloat32(bytes: Uint8Array): Float32Array {
-  if (bytes.length > SCRATCH_MAX) return Float32Array.from(bytes);
-  if (scratch.length < bytes.length) scratch = new Float32Array(Math.max(bytes.length, 640 * 480 * 3));
-  const out = scratch.subarray(0, bytes.length);
+  const out = scratchOf(bytes.length);
   out.set(bytes);
   return out;
 }
@@ -47,7 +51,13 @@ try {
     try {
       if (req.op === 'detect') {
         // Float32 straight away: Human casts an int32 image to float32 anyway (one more full-image copy).
-        const input = models.tf.tensor3d(asFloat32(req.data), [req.height, req.width, 3], 'float32');
+        // A margin (`pad`, see `detectFaces`) is drawn straight into the same buffer.
+        const pad = req.pad ?? 0;
+        const width = req.width + 2 * pad;
+        const height = req.height + 2 * pad;
+        const pixels = pad ? scratchOf(width * height * 3) : asFloat32(req.data);
+        if (pad) padInto(pixels, { data: req.data, width: req.width, height: req.height }, pad);
+        const input = models.tf.tensor3d(pixels, [height, width, 3], 'float32');
         try {
           const res = await models.human.detect(input);
           if ('error' in res && res.error) throw new Error(String(res.error));
@@ -55,8 +65,8 @@ try {
             .filter((f) => f.mesh && f.mesh.length >= 468)
             // Only what the engines read: the rest (annotations, raw mesh) would be cloned for nothing.
             .map((f) => ({
-              box: f.box,
-              mesh: f.mesh,
+              box: [f.box[0] - pad, f.box[1] - pad, f.box[2], f.box[3]] as HumanFace['box'],
+              mesh: pad ? f.mesh.map(([x, y, z]): [number, number, number] => [x - pad, y - pad, z]) : f.mesh,
               score: f.score,
               boxScore: f.boxScore,
               faceScore: f.faceScore,
