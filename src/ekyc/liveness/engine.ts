@@ -261,9 +261,9 @@ export function judgeSignals(a: FrameAnalysis, actions: readonly Action[]): Live
   };
   // The person's own open-eye baseline: median openness over the frames near the start pose (eye
   // openness also changes with pitch and yaw, so only those frames are compared for a blink).
-  const frontal = (s: FrameSignals) =>
-    Math.abs(s.yaw - base.yaw) <= L.frontalYaw && Math.abs(s.pitch - base.pitch) <= L.frontalPitch;
-  const earBase = median(present.filter(frontal).map((s) => s.ear)) || base.ear;
+  const nearStart = (s: FrameSignals, maxYaw: number) =>
+    Math.abs(s.yaw - base.yaw) <= maxYaw && Math.abs(s.pitch - base.pitch) <= L.frontalPitch;
+  const earBase = median(present.filter((s) => nearStart(s, L.frontalYaw)).map((s) => s.ear)) || base.ear;
   const done: LivenessVerdict['actions'] = [];
   let from = 0;
   for (const action of actions) {
@@ -274,12 +274,7 @@ export function judgeSignals(a: FrameAnalysis, actions: readonly Action[]): Live
       if (action === 'turn_right' && base.yaw - s.yaw >= L.turn) at = i;
       if (action === 'look_up' && base.pitch - s.pitch >= L.lookUp) at = i;
       if (action === 'move_closer' && s.iod >= L.closer * base.iod) at = i;
-      if (
-        action === 'blink' &&
-        Math.abs(s.yaw - base.yaw) <= L.blinkYaw &&
-        Math.abs(s.pitch - base.pitch) <= L.frontalPitch &&
-        s.ear <= L.blinkClosed * earBase
-      ) {
+      if (action === 'blink' && nearStart(s, L.blinkYaw) && s.ear <= L.blinkClosed * earBase) {
         for (let j = i + 1; j < present.length; j++) {
           if (present[j]!.ear >= L.blinkOpen * earBase) {
             at = j;
