@@ -55,8 +55,8 @@ try {
         const pad = req.pad ?? 0;
         const width = req.width + 2 * pad;
         const height = req.height + 2 * pad;
-        const pixels = pad ? scratchOf(width * height * 3) : asFloat32(req.data);
-        if (pad) padInto(pixels, { data: req.data, width: req.width, height: req.height }, pad);
+        const pixels = scratchOf(width * height * 3);
+        padInto(pixels, { data: req.data, width: req.width, height: req.height }, pad);
         const input = models.tf.tensor3d(pixels, [height, width, 3], 'float32');
         try {
           const res = await models.human.detect(input);
