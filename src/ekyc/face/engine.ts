@@ -11,6 +11,7 @@ import {
   toGray,
 } from './geometry.ts';
 import { type FaceModels, type HumanFace, loadFaceModels } from './models.ts';
+import { RECOGNITION_SIZE } from './recognition-net.ts';
 
 export const faceError = defineErrors({
   ERR_FACE_NOT_FOUND: { status: 422, title: 'No face was found in the image' },
@@ -140,7 +141,7 @@ export async function analyzeDecoded(
       `the face is ${Math.round(side)} px; at least ${QUALITY_LIMITS.refuseFacePx} px needed`,
     );
   }
-  const crop = alignCrop(img, k, 150);
+  const crop = alignCrop(img, k, RECOGNITION_SIZE);
   const quality = measureQuality(face, crop, side, faces.length);
   const descriptor = await embedCrop(models, crop);
   return {
@@ -194,8 +195,8 @@ export async function detectFaces(
   return faces.length > 0 ? faces : inMargin();
 }
 
-export async function embedCrop(models: FaceModels, crop: Uint8Array, size = 150): Promise<Float32Array> {
-  return models.embed(crop, size).catch((e: Error) => {
+export async function embedCrop(models: FaceModels, crop: Uint8Array): Promise<Float32Array> {
+  return models.embed(crop).catch((e: Error) => {
     throw faceError('ERR_FACE_ENGINE', `embedding failed: ${e.message}`);
   });
 }

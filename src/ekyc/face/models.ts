@@ -77,8 +77,8 @@ export interface FaceApi {
 export interface FaceModels {
   /** Faces with a full mesh (468 points + iris) in an RGB image, as Human returns them. */
   detect(img: { data: Uint8Array; width: number; height: number }, pad?: number): Promise<HumanFace[]>;
-  /** The 128-d dlib descriptor of an aligned `size`×`size` RGB crop. */
-  embed(crop: Uint8Array, size: number): Promise<Float32Array>;
+  /** The 128-d dlib descriptor of an aligned `RECOGNITION_SIZE`² RGB crop. */
+  embed(crop: Uint8Array): Promise<Float32Array>;
   /** Human's mesh triangles (index triples), for rendering test heads. */
   faceTriangulation: number[];
   workers: number;
@@ -214,7 +214,9 @@ export interface KernelRegistry {
  * tfjs-backend-wasm concatenates in JS with one `subarray().set()` per input per outer index. face-api
  * normalises every crop by concatenating three 150×150×1 mean planes on the channel axis: 67,500
  * tiny copies, about 10 ms of CPU per embedding (35 ms on a loaded machine, more than half the
- * recognition net). This kernel makes the same copy with plain loops whenever the outer dimension
+ * recognition net); the engine now folds that normalisation into the net (`recognition-net.ts`),
+ * but the baseline still runs it, and Human's detector joins 384-, 512- and 896-row tensors with a
+ * few values per row. This kernel makes the same copy with plain loops whenever the outer dimension
  * is large, and leaves every other concat (strings, mixed or invalid shapes) to the original.
  */
 export function replaceWasmConcat(tf: KernelRegistry): void {
@@ -414,8 +416,8 @@ async function startPool(size: number): Promise<FaceModels> {
       const r = await call({ op: 'detect', data: img.data, width: img.width, height: img.height, pad });
       return 'faces' in r ? r.faces : [];
     },
-    async embed(crop, size) {
-      const r = await call({ op: 'embed', data: crop, size });
+    async embed(crop) {
+      const r = await call({ op: 'embed', data: crop });
       if (!('descriptor' in r)) throw new Error('face worker answered without a descriptor');
       return r.descriptor;
     },

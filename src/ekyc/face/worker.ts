@@ -1,14 +1,15 @@
 import { parentPort } from 'node:worker_threads';
 import { padInto } from './geometry.ts';
 import { type HumanFace, loadInProcessModels } from './models.ts';
+import { foldRecognitionNet, type RecognitionParams } from './recognition-net.ts';
 
 /**
  * A face worker: loads the models from node_modules in its own thread and answers the pool's
- * `detect` (Human mesh + iris on an RGB image, optionally inside a margin of edge pixels) and `embed` (dlib 128-d of an aligned crop) requests.
+ * `detect` (Human mesh + iris on an RGB image, optionally inside a margin of edge pixels) and `embed` (dlib 128-d of an aligned 150 px crop) requests.
  */
 export type WorkerCall =
   | { op: 'detect'; data: Uint8Array; width: number; height: number; pad?: number }
-  | { op: 'embed'; data: Uint8Array; size: number };
+  | { op: 'embed'; data: Uint8Array };
 export type WorkerRequest = WorkerCall & { id: number };
 /** `cpuMs`: the worker thread's CPU time for the request (bench reads cost apart from waiting). */
 export type WorkerReply =
@@ -41,6 +42,13 @@ function asFloat32(bytes: Uint8Array): Float32Array {
 
 try {
   const models = await loadInProcessModels();
+  const recognition = models.faceapi.nets.faceRecognitionNet as unknown as {
+    params: RecognitionParams;
+    dispose(): void;
+  };
+  const describe = foldRecognitionNet(recognition.params);
+  // The folded copy is the only one this worker runs: face-api's own tensors would be ~25 MB idle.
+  recognition.dispose();
   port.postMessage({ ready: true, triangulation: models.human.faceTriangulation, loadMs: models.loadMs });
   port.on('message', async (req: WorkerRequest) => {
     const cpu = process.threadCpuUsage();
@@ -77,14 +85,8 @@ try {
           input.dispose();
         }
       } else {
-        const t = models.tf.tensor3d(asFloat32(req.data), [req.size, req.size, 3], 'float32');
-        try {
-          const d = await models.faceapi.computeFaceDescriptor(t);
-          const descriptor = Array.isArray(d) ? d[0]! : (d as Float32Array);
-          port.postMessage({ id: req.id, descriptor, cpuMs: cpuMs() } satisfies WorkerReply);
-        } finally {
-          t.dispose();
-        }
+        const descriptor = await describe(asFloat32(req.data));
+        port.postMessage({ id: req.id, descriptor, cpuMs: cpuMs() } satisfies WorkerReply);
       }
     } catch (e) {
       port.postMessage({ id: req.id, error: (e as Error).message } satisfies WorkerReply);

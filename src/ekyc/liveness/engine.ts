@@ -12,6 +12,7 @@ import {
   TRACK_POINTS,
 } from '../face/geometry.ts';
 import type { FaceModels, HumanFace } from '../face/models.ts';
+import { RECOGNITION_SIZE } from '../face/recognition-net.ts';
 import { decodeImage } from '../image.ts';
 import { median, planeResiduals } from './planar.ts';
 
@@ -223,7 +224,7 @@ export async function analyseFrames(models: FaceModels, frames: Frame[]): Promis
   const descs = await Promise.all(
     picks.map((i) => {
       const f = faces[i]!;
-      return embedCrop(models, alignCrop(f.img, keypoints(f.face.mesh), 150));
+      return embedCrop(models, alignCrop(f.img, keypoints(f.face.mesh), RECOGNITION_SIZE));
     }),
   );
   const maxIdDist = Math.max(0, ...descs.slice(1).map((d) => descriptorDistance(descs[0]!, d)));
