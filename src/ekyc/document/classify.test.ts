@@ -18,6 +18,15 @@ describe('document type', () => {
     assert.equal(r.fields.full_name?.value, p.full_name);
   });
 
+  test('a CCCD front whose title reads "CĂN CƯỚC CÔNG" (glare over DÂN) is not taken for a Căn cước', async () => {
+    // Eval seed 808, card 202: read with the Căn cước's layout, every field was null or junk.
+    const p = randomPerson(808 * 100003 + 202, 'cccd');
+    const photo = await photograph(await renderCard(p, 'cccd', 'front'), 'moderate', 808 * 31 + 202);
+    const r = await readDocument({ front: photo.image, now });
+    assert.equal(r.document.type, 'cccd');
+    assert.equal(r.fields.id_number?.value, p.id_number);
+  });
+
   test('a CMND front whose title glare left faint ("GIẤY CHỨN … NH NHÂN DÂN") is recognised after CLAHE', async () => {
     // Eval seed 42, card 301.
     const p = randomPerson(42 * 100003 + 301, 'cmnd');

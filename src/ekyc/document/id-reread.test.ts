@@ -53,6 +53,23 @@ describe('ID numbers read again when they cannot be right', () => {
     assert.equal(r.fields.id_number?.value, p.id_number);
   });
 
+  test('a chip CCCD back sent alone whose MRZ second line glare cut short still gives the ID by its first line', async () => {
+    // Eval seed 606, card 321: the expiry lost four digits, and the whole MRZ was dropped, so the
+    // back was taken for a CCCD without chip and had no ID.
+    const i = 321;
+    const p = randomPerson(606 * 100003 + i, 'cccd_chip');
+    const photo = await photograph(await renderCard(p, 'cccd_chip', 'back'), 'moderate', 606 * 31 + i);
+    const r = await readDocument({ front: photo.image, now });
+    assert.equal(r.document.type, 'cccd_chip');
+    assert.equal(r.fields.id_number?.value, p.id_number);
+    // Card 201: three characters of the first line lost, the ID is null and says why.
+    const q = randomPerson(606 * 100003 + 201, 'cccd_chip');
+    const cut = await photograph(await renderCard(q, 'cccd_chip', 'back'), 'moderate', 606 * 31 + 201);
+    const c = await readDocument({ front: cut.image, now });
+    assert.equal(c.fields.id_number?.value, null);
+    assert.match(c.fields.id_number?.reason ?? '', /MRZ is misread/);
+  });
+
   test('a sure misread (8 read as 5 with confidence 0.96) that the CLAHE reading contradicts is null, not the misread', async () => {
     const { p, r } = await evalCard(7, 181, 'cmnd');
     assert.equal(p.cmnd_number, '298000299');

@@ -248,7 +248,11 @@ export function readMrzText(text: string, now: Date): MrzData | null {
       return anyDigitAt(fixDigits(v, cols), cols);
     }),
   );
-  if (options.some((o) => o.length === 0)) return null;
+  // A line OCR lost more of than can be repaired (glare over a date: four characters short) is
+  // filler, which verifies nothing, rather than a reason to drop the lines that do verify: a chip
+  // CCCD back's first line alone carries the document number, its check digit and the ID.
+  if (options.every((o) => o.length === 0)) return null;
+  for (const o of options) if (o.length === 0) o.push('<'.repeat(width));
   let best = options.map((o) => o[0] as string);
   let bestData = parseMrz(best, now, { autocorrect: true });
   for (let pass = 0; pass < 2; pass++) {

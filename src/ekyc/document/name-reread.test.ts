@@ -56,6 +56,16 @@ describe('names read again when they cannot be right', () => {
     assert.match(r.fields.full_name?.reason ?? '', /unsurely/);
   });
 
+  test('a given name read with a wrong mark at full confidence (HỒNG read HÔNG at 0.93) is no name: the marks are settled', async () => {
+    const { p, r } = await evalCard(31337, 178, 'cccd');
+    assert.equal(p.full_name, 'DƯƠNG HỒNG LINH');
+    assert.equal(r.fields.full_name?.value, p.full_name);
+    // DUNG read DỤNG at word confidence 0.73: read again after CLAHE, which says DUNG.
+    const dung = await evalCard(31337, 181, 'cmnd');
+    assert.equal(dung.p.full_name, 'ĐINH THỊ DUNG');
+    assert.equal(dung.r.fields.full_name?.value, dung.p.full_name);
+  });
+
   test('junk read off the box edge after a gap ("BẢO      ;") is no gap inside the name', async () => {
     // NGUYỄN QUỐC BẢO read as NGUYỄN QUỐC BA, then after CLAHE as "NGUYÊN QUỐC BẢO      ;", which the
     // MRZ confirms: the gap rule threw that reading away and the wrong first one stood.

@@ -165,3 +165,78 @@ export function repairHorns(upper: string): string {
     .replace(/(U\u031b[\u0300-\u036f]*O)(?!\u031b)(?=[\u0300-\u036f]*[NCTMPIU])/g, '$1\u031b')
     .normalize('NFC');
 }
+
+/**
+ * Syllables common in Vietnamese middle and given names, with their marks. OCR under glare loses
+ * or changes a tone mark with full confidence (HỒNG read HÔNG at 0.93, YẾN read YÊN, VĂN read
+ * VAN): such a reading is a real syllable but no name, while a name it folds to is. Rare names
+ * (and minority names: NIÊ, H'HEN) fold to none of these and are left as read. A name syllable
+ * that is rare beside a common one folding alike (Yên beside Yến) is left out on purpose: its
+ * reading is settled by the CLAHE re-read, or taken for the common one.
+ */
+const NAME_SYLLABLES = `AN ÂN ANH ÁNH BẢO BẮC BĂNG BẰNG BÉ BIÊN BÌNH BÍCH BỬU CẦM CẨM CÁT CHÁNH CHÂU CHI CHÍ
+  CHIẾN CHINH CHÍNH CHUNG CÔNG CÚC CƯỜNG DANH DIỄM DIỆP DIỆU DỊU DOANH DU DUNG DŨNG DUY DUYÊN DƯƠNG
+  ĐẠI ĐAN ĐÀO ĐẠO ĐẠT ĐĂNG ĐIỀN ĐIỆP ĐỊNH ĐÌNH ĐOAN ĐÔNG ĐỨC GIA GIANG GIAO HÀ HẠ HẢI HÂN HẠNH
+  HÀO HẢO HẰNG HẬU HIỀN HIỂN HIẾN HIẾU HIỆP HOA HÒA HOÀI HOAN HOÀN HOÀNG HỌC HỒNG HỢP HUÂN
+  HUỆ HÙNG HUY HUYỀN HUỲNH HƯNG HƯƠNG HƯỜNG HỮU KHA KHẢI KHANG KHANH KHÁNH KHẮC KHIÊM KHOA KHÔI
+  KHUÊ KHƯƠNG KIÊN KIỆT KIỀU KIM KỲ LAM LÂM LAN LÂN LỆ LIÊN LIỄU LINH LĨNH LOAN LỘC LỢI LONG LUÂN
+  LỤA LƯƠNG LY LÝ LỰC MAI MẠNH MẪN MINH MỊ MY MỸ NAM NGA NGÀ NGÂN NGHI NGHĨA NGỌC NGUYÊN NGUYỆT
+  NHÃ NHÀN NHÂN NHẬT NHI NHIÊN NHUNG NHƯ NINH OANH PHÁT PHI PHONG PHÚ PHÚC PHỤNG PHƯƠNG PHƯỢNG
+  PHƯỚC QUÂN QUANG QUẢNG QUẾ QUÝ QUYÊN QUYỀN QUYẾT QUỲNH QUỐC SANG SÂM SEN SINH SƠN SONG SƯƠNG TÀI
+  TÂM TÂN TẤN THẠCH THÁI THẮM THẮNG THANH THÀNH THẢO THẾ THI THỊ THIÊN THIỆN THỊNH THOA THOẠI
+  THÔNG THU THƯ THUẦN THUẬN THÚY THÙY THỦY THƯƠNG THỨC TIÊN TIẾN TÍN TÌNH TỊNH TOÀN TRÀ TRÂM TRANG
+  TRÍ TRIẾT TRINH TRỌNG TRUNG TRÚC TRƯỜNG TÚ TUÂN TUẤN TÙNG TUYỀN TUYẾT TƯỜNG TƯ UY UYÊN VĂN VÂN
+  VI VĨ VIỆT VIÊN VINH VĨNH VŨ VƯƠNG VY VỸ XUÂN XUYẾN Ý YẾN`
+  .split(/\s+/)
+  .map((s) => s.normalize('NFC'));
+const TONE_MARKS = new Set(['\u0300', '\u0301', '\u0303', '\u0309', '\u0323']);
+/**
+ * A syllable's letters and marks, wherever its tone mark sits: HÒA and HOÀ, THỦY and THUỶ (the
+ * old placement) are one syllable.
+ */
+function syllableKey(w: string): string {
+  const chars = [...w.normalize('NFD')];
+  return `${chars.filter((c) => !TONE_MARKS.has(c)).join('')}|${chars.filter((c) => TONE_MARKS.has(c)).join('')}`;
+}
+const nameSyllables = new Set(NAME_SYLLABLES.map(syllableKey));
+const isNameSyllable = (w: string) => nameSyllables.has(syllableKey(w));
+const syllablesByFold = new Map<string, string[]>();
+for (const s of NAME_SYLLABLES)
+  syllablesByFold.set(foldKey(s), [...(syllablesByFold.get(foldKey(s)) ?? []), s]);
+
+/** Middle and given names read as a syllable that is no name but folds to one (HÔNG for HỒNG). */
+export function oddNameWords(name: string): string[] {
+  return name
+    .split(' ')
+    .slice(1)
+    .filter((w) => !isNameSyllable(w) && syllablesByFold.has(foldKey(w)));
+}
+
+/**
+ * Settles the marks of `oddNameWords` in `name`: the other reading of the same box (after CLAHE)
+ * when it has that word as a name syllable, else the one name syllable it folds to (`byList`: no
+ * reading saw that mark); two or more (VAN: VĂN or VÂN) and no other reading that says which give
+ * null.
+ */
+export function settleNameMarks(
+  name: string,
+  other: string | null,
+): { value: string | null; word?: string; byList?: boolean } {
+  const words = name.split(' ');
+  const alt = other?.split(' ');
+  const sameShape = alt?.length === words.length;
+  let byList = false;
+  for (let i = 1; i < words.length; i++) {
+    const w = words[i]!;
+    if (isNameSyllable(w)) continue;
+    const cands = syllablesByFold.get(foldKey(w));
+    if (!cands) continue;
+    const o = sameShape ? alt![i]! : null;
+    if (o && isNameSyllable(o) && foldKey(o) === foldKey(w)) words[i] = o;
+    else if (cands.length === 1) {
+      words[i] = cands[0]!;
+      byList = true;
+    } else return { value: null, word: w };
+  }
+  return { value: words.join(' '), byList };
+}

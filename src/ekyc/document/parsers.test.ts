@@ -5,9 +5,17 @@ import { expectedExpiry } from './expiry.ts';
 import { analyzeIdNumber, idMatchesPerson } from './id-number.ts';
 import { layoutOf } from './layouts.ts';
 import { formatTd1, formatTd3, mrzCheckDigit, parseMrz, readMrzText } from './mrz.ts';
-import { dmyToIso, normalizeName, normalizeSex, repairHorns, restoreFamilyName } from './normalize.ts';
+import {
+  dmyToIso,
+  normalizeName,
+  normalizeSex,
+  oddNameWords,
+  repairHorns,
+  restoreFamilyName,
+  settleNameMarks,
+} from './normalize.ts';
 import { formatCccdQr, parseCccdQr } from './qr.ts';
-import { idCandidates, idFit, parseFieldText } from './reader.ts';
+import { idCandidates, idFit, mrzIdNumber, parseFieldText } from './reader.ts';
 import { sharedDataPath } from './shared-data.ts';
 
 const NOW = new Date('2026-11-24T00:00:00Z');
@@ -198,6 +206,25 @@ describe('MRZ', () => {
     assert.equal(readMrzText(two, NOW)?.birthDate ?? null, null);
   });
 
+  test('a line glare cut too short to repair is filler: the lines that verify still count', () => {
+    // A chip CCCD back (eval seed 606, card 321): four digits of the expiry lost on the second line.
+    const ocr =
+      'IDVNM1798718687038179871868<<<\n7903203F39 5VNM<<<<<<<<<<<0\nMAC<<DIEU<CHI<<<<<<<<<<<<<<<<<\n';
+    const r = readMrzText(ocr, NOW);
+    assert.equal(r?.idNumber, '038179871868');
+    assert.equal(r?.checks.documentNumberCheckDigit, true);
+    assert.equal(r?.valid, false);
+    // Nothing on the cut line is taken.
+    assert.equal(r?.birthDate ?? null, null);
+    assert.equal(r?.expiryDate ?? null, null);
+    assert.equal(mrzIdNumber(r!), '038179871868');
+    // Without the composite nothing covers the province code: one that does not exist is no ID.
+    const noProvince = readMrzText(ocr.replace('7038179871868', '7003179871868'), NOW)!;
+    assert.equal(noProvince.checks.documentNumberCheckDigit, true);
+    assert.equal(noProvince.idNumber, '003179871868');
+    assert.equal(mrzIdNumber(noProvince), null);
+  });
+
   test('OCR text with noise and spaces becomes MRZ lines', () => {
     const ocr =
       'xx\nIDVNM0999999992001099999999<< 8\n9901014M3901013VNM<<<<<<<<<<<6\nNGUYEN<<VAN<DUC<<<<<<<<<<<<<<<\n';
@@ -341,6 +368,22 @@ describe('normalisation', () => {
     assert.equal(restoreFamilyName('LẠ VĂN AN'), 'LẠ VĂN AN');
     assert.equal(restoreFamilyName('XYZ VĂN AN'), 'XYZ VĂN AN');
     assert.equal(restoreFamilyName('NGUYÊN'), 'NGUYÊN');
+  });
+
+  test('a middle or given name read as a syllable that is no name gets its marks from the other reading, or null', () => {
+    // Read HÔNG at 0.93 under glare; YẾN read YÊN; QUÂN read QUẦN: one name folds to each.
+    assert.deepEqual(oddNameWords('DƯƠNG HÔNG LINH'), ['HÔNG']);
+    assert.equal(settleNameMarks('DƯƠNG HÔNG LINH', null).value, 'DƯƠNG HỒNG LINH');
+    assert.equal(settleNameMarks('LƯƠNG KIM YÊN UYÊN', null).value, 'LƯƠNG KIM YẾN UYÊN');
+    assert.equal(settleNameMarks('MẠC MINH QUẦN', 'MẠC MINH QUẦN').value, 'MẠC MINH QUÂN');
+    // DỤNG folds to DUNG and DŨNG, VAN to VĂN and VÂN: only the other reading may say which.
+    assert.equal(settleNameMarks('ĐINH THỊ DỤNG', 'ĐINH THỊ DUNG').value, 'ĐINH THỊ DUNG');
+    assert.equal(settleNameMarks('ĐINH THỊ DỤNG', 'ĐINH THỊ DỤNG').value, null);
+    assert.equal(settleNameMarks('LÊ VAN AN', null).word, 'VAN');
+    // Names, the old tone placement (THUỶ), the family name and a minority name are left alone.
+    for (const n of ['NGUYỄN VĂN HÙNG', 'TRẦN THỊ THUỶ', 'HOÀNG THỊ HOÀ', 'NGUYÊN VĂN AN', "H'HEN NIÊ"]) {
+      assert.deepEqual(oddNameWords(n), [], n);
+    }
   });
 
   test('dates become ISO and impossible dates null', () => {

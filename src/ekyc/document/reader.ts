@@ -35,8 +35,10 @@ import {
   normalizeName,
   normalizeSex,
   normalizeText,
+  oddNameWords,
   repairHorns,
   restoreFamilyName,
+  settleNameMarks,
   toIsoDate,
 } from './normalize.ts';
 import { getOcr } from './ocr.ts';
@@ -520,9 +522,14 @@ async function classify(flat: RawImage, qrCenter: Point | null): Promise<Classif
       return { type: hasQrInk(img) ? 'cccd_chip' : 'cccd', side: 'front', flip, mrz: null };
     }
     if (has(title, 'CAN CUOC', 'IDENTITY')) {
-      // "CĂN CƯỚC CÔNG DÂN" whose middle word glare hid still reads CĂN CƯỚC: a title that ends in
-      // DÂN on a card without the Căn cước's gold chip is a CCCD front.
-      const cccd = has(title.split(' ').at(-1) ?? '', 'DAN') && !hasGoldChip(img);
+      // The Căn cước's title is CĂN CƯỚC alone: "CĂN CƯỚC CÔNG DÂN" with a word under glare still
+      // reads CĂN CƯỚC, and a CÔNG or DÂN after it (CĂN CƯỚ … G DÂN, CĂN CƯỚC CÔNG) on a card
+      // without the Căn cước's gold chip is a CCCD front.
+      const words = title.split(' ');
+      const cuoc = words.findIndex((w) => has(w, 'CUOC'));
+      // Never CĂN itself, one letter from DÂN.
+      const after = words.slice(Math.max(1, cuoc + 1));
+      const cccd = after.some((w) => w.length >= 3 && has(w, 'CONG', 'DAN')) && !hasGoldChip(img);
       if (!cccd) return { type: 'can_cuoc', side: 'front', flip, mrz: null };
       return { type: hasQrInk(img) ? 'cccd_chip' : 'cccd', side: 'front', flip, mrz: null };
     }
@@ -628,12 +635,29 @@ async function ocrFields(
         idEqualized = equalized;
         return;
       }
-      let r = await read(f, false);
+      const plain = await read(f, false);
+      let r = plain;
+      let equalized: OcrValue | null = null;
       // Text that does not parse, or is read with low confidence, is read once more with local
       // contrast equalisation; the better of the two readings is kept.
       if (r.value === null || r.confidence < 0.6) {
-        const again = await read(f, true);
-        if (again.value !== null && (r.value === null || again.confidence > r.confidence)) r = again;
+        equalized = await read(f, true);
+        if (equalized.value !== null && (r.value === null || equalized.confidence > r.confidence))
+          r = equalized;
+      }
+      // A middle or given name read as a syllable that is no name but folds to one (HÔNG, YÊN,
+      // VAN) had a mark misread, with full confidence: the box's other reading settles it.
+      if (f.kind === 'name' && r.value && oddNameWords(r.value).length) {
+        equalized ??= await read(f, true);
+        const settled = settleNameMarks(r.value, (r === equalized ? plain : equalized).value);
+        // A mark taken from the list alone, that no reading saw, is less sure than a read one.
+        r = settled.value
+          ? {
+              ...r,
+              value: settled.value,
+              confidence: settled.byList ? Math.min(r.confidence, 0.7) : r.confidence,
+            }
+          : { ...r, value: null, reason: `a tone mark of the name is unsure (${settled.word} is no name)` };
       }
       out[f.field] = r;
     }),
@@ -1113,6 +1137,22 @@ async function imageMapper(
   return { point, box };
 }
 
+/**
+ * The 12-digit ID an MRZ gives: a card's when the document number's check digit verifies and the
+ * ID ends in it (those are its last nine digits); only the composite covers the province code, so
+ * without the composite (a line lost to glare) the code must exist. A passport's when all verify.
+ */
+export function mrzIdNumber(mrz: MrzData): string | null {
+  const id = mrz.idNumber;
+  if (!id) return null;
+  if (mrz.format === 'TD3') return mrz.valid ? id : null;
+  if (!mrz.checks.documentNumberCheckDigit || !id.endsWith(mrz.documentNumber ?? '-')) return null;
+  return mrz.checks.compositeCheckDigit || analyzeIdNumber(id).provinceValid ? id : null;
+}
+
+/** Fields a Vietnamese card's MRZ gives (its name has no marks: it only confirms the printed one). */
+const MRZ_FIELDS = new Set<FieldName>(['id_number', 'date_of_birth', 'date_of_expiry', 'sex']);
+
 const agree = (a: string, b: string, loose: boolean) => (loose ? foldKey(a) === foldKey(b) : a === b);
 
 export interface ReadInput {
@@ -1210,11 +1250,7 @@ export async function readDocument(input: ReadInput): Promise<DocumentReadResult
     if (!mrz) return null;
     switch (f) {
       case 'id_number':
-        return ok('documentNumberCheckDigit') && mrz.idNumber?.endsWith(mrz.documentNumber ?? '-')
-          ? mrz.idNumber
-          : mrz.format === 'TD3' && mrz.valid
-            ? mrz.idNumber
-            : null;
+        return mrzIdNumber(mrz);
       case 'passport_number':
         return mrz.format === 'TD3' && ok('documentNumberCheckDigit') ? mrz.documentNumber : null;
       case 'date_of_birth':
@@ -1253,13 +1289,19 @@ export async function readDocument(input: ReadInput): Promise<DocumentReadResult
     if (mv && other && !agree(mv, other, true)) mismatches.mrz.push(f);
     const best = cands[0];
     if (!best) {
-      const absentSide = !back && !layoutOf(front.type, front.side).fields.some((x) => x.field === f) && !qv;
+      const sent = layoutOf(front.type, front.side);
+      const absentSide = !back && !sent.fields.some((x) => x.field === f) && !qv;
+      const inMrz = !!sent.mrz && MRZ_FIELDS.has(f);
       fields[f] = {
         value: null,
         confidence: 0,
         sources: [],
         reason: absentSide
-          ? 'printed on the side that was not sent'
+          ? inMrz
+            ? mrz
+              ? 'the MRZ is misread here: its check digits do not verify this field'
+              : 'the MRZ is unreadable'
+            : 'printed on the side that was not sent'
           : foreign
             ? f === 'full_name' && mrz?.surname
               ? 'the MRZ name did not read cleanly'
