@@ -20,7 +20,7 @@ function analysis(rows: Array<Partial<Pick<FrameSignals, 'yaw' | 'pitch' | 'ear'
     track: [[100, 100]],
     mesh: [],
   }));
-  return { frames: rows.length, fps: 8, signals, maxIdDist: 0.2 };
+  return { frames: rows.length, fps: 8, signals, maxIdDist: 0.2, moire: 0.8, frozenPairs: 0 };
 }
 
 const blinkDone = (rows: Parameters<typeof analysis>[0], actions: Action[] = ['blink']) =>

@@ -14,6 +14,7 @@ import {
 import type { FaceModels, HumanFace } from '../face/models.ts';
 import { RECOGNITION_SIZE } from '../face/recognition-net.ts';
 import { decodeImage } from '../image.ts';
+import { frozenPairs, PASSIVE_LIMITS, screenMoire } from './passive.ts';
 import { median, planeResiduals } from './planar.ts';
 
 /**
@@ -141,6 +142,10 @@ export interface LivenessVerdict {
     parallax_residual: number | null;
     nose_parallax: number | null;
     max_identity_distance: number;
+    /** Passive signals (`passive.ts`): reported, never deciding `live` on their own. */
+    screen_moire: number | null;
+    frozen_frame_pairs: number;
+    passive_warnings: Array<'screen_moire' | 'frozen_frames'>;
   };
 }
 
@@ -193,6 +198,9 @@ export interface FrameAnalysis {
   fps: number;
   signals: FrameSignals[];
   maxIdDist: number;
+  /** Peak of the face's spectrum over the identity frames (log10 ratio), null for tiny faces. */
+  moire: number | null;
+  frozenPairs: number;
 }
 
 /** Detection, landmarks and identity per frame (the model-bound part of verification). */
@@ -201,14 +209,15 @@ export async function analyseFrames(models: FaceModels, frames: Frame[]): Promis
   const { fps } = validateFrames(frames);
 
   // All frames at once: the face workers share them out, one per core.
-  const faces = await Promise.all(
+  const decoded = await Promise.all(
     frames.map(async (f) => {
       const img = await decodeImage(f.image, { maxSide: 640, minSide: 64 });
       const found = await detectFaces(models, img, { margin: true });
       const face = found.sort((a, b) => b.box[2] * b.box[3] - a.box[2] * a.box[3])[0];
-      return face ? { face, img } : null;
+      return { img, face };
     }),
   );
+  const faces = decoded.map(({ img, face }) => (face ? { face, img } : null));
   const sig: FrameSignals[] = faces.map((f, i) =>
     f
       ? frameSignals(f.face, frames[i]!.t)
@@ -231,7 +240,16 @@ export async function analyseFrames(models: FaceModels, frames: Frame[]): Promis
   if (maxIdDist > L.sameFaceDistance) {
     throw livenessError('ERR_LIVENESS_FACE_CHANGED', 'the face changes between frames');
   }
-  return { frames: frames.length, fps, signals: sig, maxIdDist };
+  const moire = screenMoire(picks.map((i) => ({ img: faces[i]!.img, box: faces[i]!.face.box })));
+  const frozen = frozenPairs(decoded.map((d) => d.img));
+  return {
+    frames: frames.length,
+    fps,
+    signals: sig,
+    maxIdDist,
+    moire: moire?.ratio ?? null,
+    frozenPairs: frozen,
+  };
 }
 
 /** The verdict from the per-frame signals (pure: no models, no clock). */
@@ -359,6 +377,9 @@ export function judgeSignals(a: FrameAnalysis, actions: readonly Action[]): Live
   });
 
   const passed = checks.filter((c) => c.passed).length;
+  const warnings: LivenessVerdict['signals']['passive_warnings'] = [];
+  if (a.moire !== null && a.moire > PASSIVE_LIMITS.moireWarn) warnings.push('screen_moire');
+  if (a.frozenPairs > 0) warnings.push('frozen_frames');
   return {
     live: checks.every((c) => c.passed),
     score: round(passed / checks.length),
@@ -370,6 +391,9 @@ export function judgeSignals(a: FrameAnalysis, actions: readonly Action[]): Live
       parallax_residual: parallax === null ? null : round(parallax),
       nose_parallax: nose === null ? null : round(nose),
       max_identity_distance: round(maxIdDist),
+      screen_moire: a.moire === null ? null : round(a.moire),
+      frozen_frame_pairs: a.frozenPairs,
+      passive_warnings: warnings,
     },
   };
 }

@@ -125,6 +125,20 @@ export async function livenessRoutes(app: FastifyInstance, ctx: AppContext) {
                   parallax_residual: { type: ['number', 'null'] },
                   nose_parallax: { type: ['number', 'null'] },
                   max_identity_distance: { type: 'number' },
+                  screen_moire: {
+                    type: ['number', 'null'],
+                    description:
+                      'Passive signal, never deciding alone: log10 of the strongest periodic peak in the spectrum of the face (a filmed screen grid); warned above 1.0',
+                  },
+                  frozen_frame_pairs: {
+                    type: 'integer',
+                    description:
+                      'Passive signal: consecutive frames that are the same picture (no fresh sensor noise)',
+                  },
+                  passive_warnings: {
+                    type: 'array',
+                    items: { type: 'string', enum: ['screen_moire', 'frozen_frames'] },
+                  },
                 },
               },
             },
@@ -161,6 +175,9 @@ export async function livenessRoutes(app: FastifyInstance, ctx: AppContext) {
                   parallax_residual: 0.019,
                   nose_parallax: 0.37,
                   max_identity_distance: 0.21,
+                  screen_moire: 0.74,
+                  frozen_frame_pairs: 0,
+                  passive_warnings: [],
                 },
               },
             ],

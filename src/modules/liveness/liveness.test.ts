@@ -3,9 +3,16 @@ import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { createTestApp, type TestApp } from '../../../test/app.ts';
 import { faceFile, multipart, readShared } from '../../../test/fixtures/faces/data.ts';
-import { type Head, makeHead, posedMesh, sequence } from '../../../test/fixtures/faces/render.ts';
+import {
+  filmedOffScreen,
+  type Head,
+  makeHead,
+  posedMesh,
+  sequence,
+} from '../../../test/fixtures/faces/render.ts';
 import { loadFaceModels } from '../../ekyc/face/models.ts';
 import { type Action, type Frame, LIVENESS_LIMITS, randomActions } from '../../ekyc/liveness/engine.ts';
+import { PASSIVE_LIMITS } from '../../ekyc/liveness/passive.ts';
 import { planeResiduals } from '../../ekyc/liveness/planar.ts';
 import { createLivenessService } from './liveness.service.ts';
 
@@ -69,6 +76,32 @@ describe('liveness challenges', () => {
     assert.equal(v.live, true, JSON.stringify(v.checks));
     assert.ok(v.signals.parallax_residual > LIVENESS_LIMITS.planarResidual);
     assert.ok(v.signals.nose_parallax > LIVENESS_LIMITS.noseParallax);
+    assert.deepEqual(v.signals.passive_warnings, [], JSON.stringify(v.signals));
+  });
+
+  test('the same head relayed through a screen passes the active checks, and the screen-moiré signal says so', async () => {
+    const c = await challenge(['turn_left', 'look_up']);
+    const live = await sequence(obama, c.actions, '3d', { fps: 6 });
+    const res = await verify(c.id, await filmedOffScreen(live, { pitch: 3.2, angle: 0.06, depth: 0.1 }));
+    assert.equal(res.statusCode, 200, res.body);
+    const v = res.json();
+    // Reported, not deciding: a person performing this very challenge cannot be refused by the actions.
+    assert.equal(v.live, true, JSON.stringify(v.checks));
+    assert.ok(v.signals.screen_moire > PASSIVE_LIMITS.moireWarn, JSON.stringify(v.signals));
+    assert.deepEqual(v.signals.passive_warnings, ['screen_moire']);
+  });
+
+  test('frames that repeat the same picture are reported as frozen', async () => {
+    const c = await challenge(['turn_left', 'look_up']);
+    const frames = await sequence(obama, c.actions, '3d', { fps: 6 });
+    const res = await verify(
+      c.id,
+      frames.map((f, i) => ({ ...f, image: frames[i - (i % 2)]!.image })),
+    );
+    assert.equal(res.statusCode, 200, res.body);
+    const v = res.json();
+    assert.equal(v.signals.frozen_frame_pairs, Math.floor(frames.length / 2));
+    assert.ok(v.signals.passive_warnings.includes('frozen_frames'));
   });
 
   test('a flat photo moved by planar homographies is not live', async () => {
