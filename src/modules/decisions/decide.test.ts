@@ -85,6 +85,21 @@ describe('decide: document, chip and liveness results to reason codes', () => {
     assert.equal(swapped.status, 'declined');
   });
 
+  test('a passive liveness warning is reported by default and reviewed when the customer’s rule says so', () => {
+    const input = {
+      checks: ['liveness' as const],
+      liveness: { live: true, score: 1, passive_warnings: ['screen_moire', 'frozen_frames'] },
+    };
+    const byDefault = decide(input, DEFAULT_RULES);
+    assert.equal(byDefault.status, 'approved');
+    assert.deepEqual(
+      byDefault.reasons.map((r) => r.code),
+      ['LIVENESS_SCREEN_SUSPECTED', 'LIVENESS_FROZEN_FRAMES'],
+    );
+    const strict = decide(input, mergeRules(DEFAULT_RULES, { liveness: { on_passive_warning: 'review' } }));
+    assert.equal(strict.status, 'review');
+  });
+
   test('a declared ID number other than the card one goes to review', () => {
     const d = decide({ checks: [], declared_id_mismatch: true }, DEFAULT_RULES);
     assert.equal(d.status, 'review');

@@ -18,8 +18,16 @@ export interface LivenessResult {
   score: number | null;
   /** Similarity of the liveness face to the selfie (null: no selfie to compare with). */
   selfie_similarity?: number | null;
+  /** The liveness engine's passive signals that warned (`screen_moire`, `frozen_frames`). */
+  passive_warnings?: string[];
   error?: string;
 }
+
+/** Passive liveness warnings, by reason code: signals only, so what they lead to is the customer's rule. */
+const PASSIVE_REASONS: Record<string, string> = {
+  screen_moire: 'LIVENESS_SCREEN_SUSPECTED',
+  frozen_frames: 'LIVENESS_FROZEN_FRAMES',
+};
 export interface DocumentResult {
   readable: boolean;
   expired: boolean | null;
@@ -95,6 +103,10 @@ export function decide(input: DecisionInput, rules: DecisionRules): Decision {
       // The live person must be the selfie's person, or a live accomplice could front a stolen photo.
       if (l && typeof l.selfie_similarity === 'number' && l.selfie_similarity < rules.face.decline_below)
         add('liveness', 'LIVENESS_NOT_SELFIE', 'decline');
+      for (const w of l?.passive_warnings ?? []) {
+        const code = PASSIVE_REASONS[w];
+        if (code) add('liveness', code, rules.liveness.on_passive_warning);
+      }
     }
     if (c === 'document') {
       const d = input.document;

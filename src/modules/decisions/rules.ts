@@ -16,7 +16,12 @@ export interface DecisionRules {
     /** What a selfie with quality issues (blur, pose, eyes closed …) leads to. */
     on_quality_issues: Outcome;
   };
-  liveness: { decline_below: number; review_below: number };
+  liveness: {
+    decline_below: number;
+    review_below: number;
+    /** A passive signal warned (screen moiré, frozen frames): reported by default, never trusted alone. */
+    on_passive_warning: Outcome;
+  };
   document: {
     on_expired: Outcome;
     on_quality_issues: Outcome;
@@ -41,7 +46,7 @@ export interface DecisionRules {
 export const DEFAULT_RULES: DecisionRules = {
   required_checks: [],
   face: { decline_below: 0.5, review_below: 0.5, on_quality_issues: 'approve' },
-  liveness: { decline_below: 0.5, review_below: 0.5 },
+  liveness: { decline_below: 0.5, review_below: 0.5, on_passive_warning: 'approve' },
   document: {
     on_expired: 'decline',
     on_quality_issues: 'review',
@@ -75,7 +80,7 @@ export const rulesSchema = {
     liveness: {
       type: 'object',
       additionalProperties: false,
-      properties: { decline_below: score, review_below: score },
+      properties: { decline_below: score, review_below: score, on_passive_warning: outcome },
     },
     document: {
       type: 'object',

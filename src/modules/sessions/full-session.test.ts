@@ -126,6 +126,7 @@ describe('a full verification session (document front+back, selfie, liveness)', 
     const v = await sendFrames(id, c.json().id, await sequence(holder, actions, '3d'));
     assert.equal(v.statusCode, 200, v.body);
     assert.equal(v.json().liveness.live, true, JSON.stringify(v.json().liveness.checks));
+    assert.deepEqual(v.json().liveness.passive_warnings, []);
 
     const s = await submitAndGet(id);
     assert.equal(s.status, 'approved', JSON.stringify(s.decision));
@@ -138,6 +139,7 @@ describe('a full verification session (document front+back, selfie, liveness)', 
     assert.ok(s.scores.face.similarity >= 0.5);
     assert.equal(s.scores.liveness.live, true);
     assert.ok(s.scores.liveness.selfie_similarity >= 0.5, 'the live face is the selfie face');
+    assert.deepEqual(s.scores.liveness.passive_warnings, []);
 
     // The case view outlines the fields where the reader found them: boxes kept with the stored
     // result, in the stored image's pixels, inside the card the reader found on that side.

@@ -681,6 +681,11 @@ export async function publicApiRoutes(app: FastifyInstance, ctx: AppContext) {
           },
         },
       },
+      passive_warnings: {
+        type: 'array',
+        description: 'Passive signals that warned (reported, never deciding live alone)',
+        items: { type: 'string', enum: ['screen_moire', 'frozen_frames'] },
+      },
     },
   } as const;
   // No part is required: without a body the route issues the challenge.

@@ -62,6 +62,8 @@ interface LivenessSlotMeta {
     score: number;
     checks: Array<{ name: string; passed: boolean; value?: number; detail?: string }>;
     actions: Array<{ action: string; done: boolean; at_ms: number | null }>;
+    /** Missing on rows verified before passive signals were reported. */
+    passive_warnings?: string[];
   };
   error?: string;
 }
@@ -721,7 +723,13 @@ export function createSessionService(deps: {
           challenge_id: challengeId,
           state: 'verified',
           attempts,
-          verdict: { live: v.live, score: v.score, checks: v.checks, actions: v.actions },
+          verdict: {
+            live: v.live,
+            score: v.score,
+            checks: v.checks,
+            actions: v.actions,
+            passive_warnings: v.signals.passive_warnings,
+          },
         };
       } catch (e) {
         if (!(e instanceof AppError) || e.code !== 'ERR_LIVENESS_FACE_CHANGED') throw e;
@@ -1274,7 +1282,12 @@ export function createSessionService(deps: {
             if (!codeOf(e)) throw e;
           }
         }
-        input.liveness = { live: v.live, score: v.score, selfie_similarity: selfieSimilarity };
+        input.liveness = {
+          live: v.live,
+          score: v.score,
+          selfie_similarity: selfieSimilarity,
+          passive_warnings: v.passive_warnings ?? [],
+        };
         result.scores.liveness = {
           live: v.live,
           score: v.score,
@@ -1282,6 +1295,7 @@ export function createSessionService(deps: {
           actions: v.actions,
           challenge_id: liveMeta.challenge_id,
           selfie_similarity: selfieSimilarity,
+          passive_warnings: v.passive_warnings ?? [],
         };
       }
     }

@@ -10,7 +10,7 @@ type Outcome = 'approve' | 'review' | 'decline';
 interface Rules {
   required_checks: string[];
   face: { decline_below: number; review_below: number; on_quality_issues: Outcome };
-  liveness: { decline_below: number; review_below: number };
+  liveness: { decline_below: number; review_below: number; on_passive_warning: Outcome };
   document: Record<
     'on_expired' | 'on_quality_issues' | 'on_unreadable' | 'on_inconsistency' | 'on_suspected_copy',
     Outcome
@@ -163,6 +163,9 @@ function RulesEditor({ customerId }: { customerId: string }) {
             )}
             {score('rules.reviewBelow', rules.liveness.review_below, (v) =>
               setRules({ ...rules, liveness: { ...rules.liveness, review_below: v } }),
+            )}
+            {outcome('rules.liveness.passive', rules.liveness.on_passive_warning, (v) =>
+              setRules({ ...rules, liveness: { ...rules.liveness, on_passive_warning: v } }),
             )}
           </fieldset>
           <fieldset className="card">
