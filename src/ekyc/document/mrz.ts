@@ -1,4 +1,5 @@
 import { parse } from 'mrz';
+import { PROVINCE_CODES } from './id-number.ts';
 import { foldKey, mrzDateToIso } from './normalize.ts';
 
 /** ICAO 9303 check digit: weights 7,3,1; digits as themselves, A–Z as 10–35, `<` as 0. */
@@ -185,14 +186,22 @@ function fixDigits(line: string, cols: number[]): string {
   return chars.join('');
 }
 
+/** Check digit columns, per format and line. */
+const CHECK_COLS: Record<string, number[][]> = {
+  TD1: [[14], [6, 14, 29], []],
+  TD3: [[], [9, 19, 27, 42, 43]],
+};
+
 /**
  * A letter in a digit column that is no usual look-alike ("P" for a 0 at the strip's edge) may be any
  * digit: when a line has one such column, every digit is tried there and the check digits pick
- * (exactly one digit verifies the field's check digit).
+ * (exactly one digit verifies the field's check digit). Never a check digit itself: one of the ten
+ * always verifies, which would make its check a forgery (a composite read as filler "verified" a line
+ * whose ID had lost two digits).
  */
-function anyDigitAt(line: string, cols: number[]): string[] {
+function anyDigitAt(line: string, cols: number[], checkCols: number[]): string[] {
   const bad = cols.filter((c) => line[c] !== undefined && !/[0-9]/.test(line[c]!));
-  if (bad.length !== 1) return [line];
+  if (bad.length !== 1 || checkCols.includes(bad[0]!)) return [line];
   const c = bad[0]!;
   return Array.from({ length: 10 }, (_, d) => line.slice(0, c) + d + line.slice(c + 1));
 }
@@ -208,6 +217,10 @@ function variants(line: string, width: number): string[] {
     }
   }
   if (line.length === width - 1) out.add(`${line}<`);
+  // OCR miscounts a filler run: one that ends just before the line's last digit (the composite)
+  // may have lost up to three fillers.
+  if (line.length < width && line.length >= width - 3)
+    out.add(line.replace(/<+(?=\d$)/, (m) => m + '<'.repeat(width - line.length)));
   return [...out].filter((v) => v.length === width);
 }
 
@@ -245,7 +258,7 @@ export function readMrzText(text: string, now: Date): MrzData | null {
     variants(l, width).flatMap((v) => {
       const cols =
         format === 'TD1' && i === 0 && v.startsWith('IDVNM') ? vnCols : (NUMERIC[format]![i] ?? []);
-      return anyDigitAt(fixDigits(v, cols), cols);
+      return anyDigitAt(fixDigits(v, cols), cols, CHECK_COLS[format]![i] ?? []);
     }),
   );
   // A line OCR lost more of than can be repaired (glare over a date: four characters short) is
@@ -267,5 +280,47 @@ export function readMrzText(text: string, now: Date): MrzData | null {
       }
     }
   }
-  return bestData;
+  return withIdRepaired(bestData, best, options[1] ?? [], now);
+}
+
+const isSubsequence = (short: string, long: string) => {
+  let k = 0;
+  for (const c of long) if (c === short[k]) k++;
+  return k === short.length;
+};
+
+/**
+ * A Vietnamese TD1 whose optional field OCR broke (two of the ID's digits dropped, or one misread in
+ * its last nine) while the document number verifies: the ID is a province code followed by the
+ * document number, so the candidates are the province codes with which the digits read are that ID
+ * with at most three dropped (or, twelve read, with the same first three). The composite check digit
+ * of the line rebuilt with a candidate must verify and must pick exactly one; else the ID stays
+ * unread. On the card that showed it (2 digits dropped), the misread line passed the composite by
+ * chance, one time in ten, so the composite alone is no proof the ID read.
+ */
+function withIdRepaired(d: MrzData | null, lines: string[], line2s: string[], now: Date): MrzData | null {
+  if (d?.format !== 'TD1' || d.issuingState !== 'VNM' || !d.checks.documentNumberCheckDigit) return d;
+  const doc = d.documentNumber ?? '';
+  if (!/^\d{9}$/.test(doc) || d.idNumber?.endsWith(doc)) return d;
+  const read = /^\d*/.exec(lines[0]!.slice(15))![0];
+  if (read.length < 9) return d;
+  const ids = Object.keys(PROVINCE_CODES)
+    .map((p) => p + doc)
+    .filter((id) =>
+      read.length === 12 ? read.startsWith(id.slice(0, 3)) : read.length < 12 && isSubsequence(read, id),
+    );
+  // Every reading of the second line (its filler run miscounted or not): the composite spans it.
+  const fits = new Map<string, MrzData>();
+  for (const id of ids) {
+    for (const l2 of line2s) {
+      const r = parseMrz([`${lines[0]!.slice(0, 15)}${id}`.padEnd(30, '<'), l2, lines[2]!], now);
+      if (
+        r?.checks.compositeCheckDigit &&
+        r.checks.documentNumberCheckDigit &&
+        score(r) >= score(fits.get(id) ?? null)
+      )
+        fits.set(id, r);
+    }
+  }
+  return fits.size === 1 ? [...fits.values()][0]! : d;
 }

@@ -225,6 +225,33 @@ describe('MRZ', () => {
     assert.equal(mrzIdNumber(noProvince), null);
   });
 
+  test("a chip CCCD's ID that lost two digits comes back from the verified document number, if the composite picks one province", () => {
+    // Eval seed 2024, card 177: the optional field read 0381699309 (89 dropped), the second line lost
+    // three fillers before the composite 3.
+    const ocr =
+      'IDVNM16993098920381699309 <<\n6912152F2912154VNM<<<<<<< <3\nDANG<<THANH<OANH<ANH<<<<<<<<<<\n';
+    const r = readMrzText(ocr, NOW);
+    assert.equal(r?.idNumber, '038169930989');
+    assert.equal(r?.valid, true);
+    // The digits read fit no province's ID: nothing is made up.
+    assert.equal(readMrzText(ocr.replace('0381699309', '9981699309'), NOW)?.idNumber ?? null, null);
+  });
+
+  test('an unreadable check digit is not tried as every digit: one always verifies', () => {
+    const lines = formatTd1({
+      documentNumber: '200826746',
+      idNumber: '040200826746',
+      surname: 'LƯƠNG',
+      givenNames: 'QUỐC ANH',
+      birthDate: '2000-02-20',
+      sex: 'M',
+      expiryDate: '2025-02-20',
+    });
+    const ocr = [lines[0], `${lines[1]!.slice(0, 29)}X`, lines[2]].join('\n');
+    assert.equal(readMrzText(ocr, NOW)?.checks.compositeCheckDigit, false);
+    assert.equal(readMrzText(lines.join('\n'), NOW)?.checks.compositeCheckDigit, true);
+  });
+
   test('OCR text with noise and spaces becomes MRZ lines', () => {
     const ocr =
       'xx\nIDVNM0999999992001099999999<< 8\n9901014M3901013VNM<<<<<<<<<<<6\nNGUYEN<<VAN<DUC<<<<<<<<<<<<<<<\n';
