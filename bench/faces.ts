@@ -1,5 +1,7 @@
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import sharp from 'sharp';
 import { baselineDescriptor } from '../eval/faces.ts';
 import { analyzeDecoded, analyzeImage, compareImages, FACE_DECODE } from '../src/ekyc/face/engine.ts';
@@ -108,7 +110,12 @@ export async function run(args: string[]): Promise<void> {
   const oursDecodedCpu: number[] = [];
   const oursDecodedWorkerCpu: number[] = [];
   const liveWorkerCpu: number[] = [];
+  // The pipelines run interleaved on one main thread: without a collection before each, the garbage of
+  // the one before (the baseline's tfjs tensors) is collected inside the next one's timing.
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
   const timed = async (f: () => Promise<unknown>, wall: number[], cpu: number[], workerCpu?: number[]) => {
+    gc();
     const c = process.threadCpuUsage();
     const w = models.workerCpuMs();
     const t = performance.now();
