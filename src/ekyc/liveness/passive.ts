@@ -1,8 +1,8 @@
 /**
  * Passive signals over the frames of a liveness sequence, reported beside the verdict and never
  * deciding it alone (no licensed passive anti-spoofing model ships on npm):
- * - screen moiré: a screen's pixel grid (or a print's halftone) filmed by a camera puts sharp
- *   periodic peaks into the spectrum of the skin, which a face's own texture does not have;
+ * - screen moiré: a screen's pixel grid filmed by a camera puts sharp periodic peaks into the
+ *   spectrum of the skin, which a face's own texture does not have;
  * - frozen frames: consecutive frames that are the same picture (a still image or a looped
  *   recording fed as the camera) carry no fresh sensor noise.
  */
@@ -50,7 +50,7 @@ function fft(re: Float64Array, im: Float64Array): void {
 }
 
 /** Power spectrum of the n×n window at (x0, y0) of an RGB image's luminance (mean removed, Hann-tapered). */
-export function powerSpectrum(img: RgbImage, x0: number, y0: number, n: number): Float64Array {
+function powerSpectrum(img: RgbImage, x0: number, y0: number, n: number): Float64Array {
   const re = new Float64Array(n * n);
   const im = new Float64Array(n * n);
   let mean = 0;
@@ -110,7 +110,7 @@ function localMedian(power: Float64Array, n: number, u: number, v: number): numb
  * alone would take for peaks. Frequencies on JPEG's 8-pixel block grid are left out (every
  * compressed frame has them). A filmed screen's grid is a point that stands far above both.
  */
-export function spectralPeak(power: Float64Array, n: number): { ratio: number; frequency: number } {
+function spectralPeak(power: Float64Array, n: number): { ratio: number; frequency: number } {
   const half = n / 2;
   const rings: number[][] = Array.from({ length: half + 1 }, () => []);
   const freq = (k: number) => (k <= half ? k : k - n);
@@ -155,7 +155,7 @@ export function spectralPeak(power: Float64Array, n: number): { ratio: number; f
 }
 
 export const PASSIVE_LIMITS = {
-  /** log10 of a spectral peak over its ring's median above which a screen is suspected. */
+  /** log10 of a spectral peak over its background (`spectralPeak`) above which a screen is suspected. */
   moireWarn: 1.0,
   /** Mean absolute grey difference (0–255) under which two consecutive frames are the same picture. */
   frozenDifference: 0.5,
