@@ -91,6 +91,21 @@ describe('ID numbers read again when they cannot be right', () => {
     assert.equal(cmnd.r.fields.id_number?.value, cmnd.p.cmnd_number);
   });
 
+  test('a digit glare washed out, that every reading which sees it takes for another (3 read as 5), is null, not the misread', async () => {
+    // Eval seed 9001, card 227 (a Căn cước front, no QR on that side): the plain readings lost
+    // "30" under the glare, vie and eng after CLAHE both read 066176150799, consistent with the
+    // birth date and sex, so the vote returned it.
+    const { p, r } = await evalCard(9001, 227, 'can_cuoc');
+    assert.equal(p.id_number, '066176130799');
+    assert.equal(r.fields.id_number?.value, null);
+    assert.match(r.fields.id_number?.reason ?? '', /glare/);
+    // Digits as faint under glare that the glare-flattened reading confirms are kept.
+    for (const i of [155, 323]) {
+      const kept = await evalCard(9001, i, 'can_cuoc');
+      assert.equal(kept.r.fields.id_number?.value, kept.p.id_number);
+    }
+  });
+
   test('an unsure read (last digit 8 read as 5) is outvoted by the other readings', async () => {
     const { p, r } = await evalCard(13, 298);
     assert.equal(r.fields.id_number?.value, p.id_number);

@@ -13,6 +13,7 @@ import {
   type RawImage,
   rotate90,
 } from './geometry.ts';
+import { glareFlattenedPng, glareShare } from './glare.ts';
 import { analyzeIdNumber, type CheckStatus, idMatchesPerson } from './id-number.ts';
 import {
   CARD_H,
@@ -676,8 +677,50 @@ async function ocrFields(
     if (fit !== 'consistent' || first.confidence < 0.9 || (second && second.value !== first.value)) {
       out.id_number = await rereadIdNumber(flat, idField, first, want, person, now, second);
     }
+    // Without a QR nothing confirms the number. Glare over it washes digits out to a faint grey that
+    // the CLAHE readings may all take for the same wrong digit (a faint 3 read as 5 by vie and eng,
+    // the plain readings seeing nothing there), and the six random digits have no check. Under
+    // glare the box is read again with the glare flattened; possible numbers read there that are
+    // not the one taken mean the glare left the digits unsure: null.
+    const taken = out.id_number;
+    if (!known && taken?.value && glareShare(flat, idField.box) > 0.02) {
+      out.id_number = await confirmUnderGlare(flat, idField, taken, taken.value, want, person, now);
+    }
   }
   return out;
+}
+
+/**
+ * Reads the ID number's box with the glare flattened (`glareFlattenedPng`), by `vie` and by `eng`
+ * with the MRZ alphabet; see `ocrFields`. Only when both give possible numbers and neither is the
+ * one taken is it null: one reader alone misreads the flattened digits too (a half-glared CMND 8
+ * read as 6 by `vie`).
+ */
+async function confirmUnderGlare(
+  flat: RawImage,
+  f: FieldLayout,
+  taken: OcrValue,
+  value: string,
+  want: number,
+  person: { dob: string | null; sex: 'M' | 'F' | null },
+  now: Date,
+): Promise<OcrValue> {
+  const ocr = await getOcr();
+  const box: Box = [f.box[0] - 6, f.box[1] - 4, f.box[2] + 12, f.box[3] + 8];
+  // About half a digit's width: every pixel of a stroke then has the paper beside it in reach.
+  const png = await glareFlattenedPng(flat, box, Math.round(0.4 * f.size));
+  const reads = await Promise.all([ocr.line(png), ocr.mrz(png)]);
+  const contradicts = reads.every((r) => {
+    const possible = idCandidates(r.text, want).filter((c) => idFit(c, person, now) !== 'impossible');
+    return possible.length > 0 && !possible.includes(value);
+  });
+  if (!contradicts) return taken;
+  return {
+    value: null,
+    confidence: 0,
+    raw: [taken.raw, ...reads.map((r) => r.text.trim())].join(' | '),
+    reason: 'glare over the ID number: read with the glare flattened it gives another number',
+  };
 }
 
 /**
