@@ -57,6 +57,23 @@ describe('card geometry', () => {
     }
   });
 
+  test('a glare spot on the table beside the card is not taken into the card outline', async () => {
+    // Eval seed 4711, card 252 (a Căn cước back, moderate, turned 180°): the closing joined the spot
+    // to the card's edge and the outline's corner landed 237 px off, so the layout missed the expiry.
+    const i = 252;
+    const p = randomPerson(4711 * 100003 + i, 'can_cuoc');
+    const photo = await photograph(await renderCard(p, 'can_cuoc', 'back'), 'moderate', 4711 * 31 + i);
+    const img = await decodeImage(photo.image);
+    const loc = findCard({ data: img.data, width: img.width, height: img.height, channels: 3 });
+    assert.equal(loc.found, true);
+    const turned = photo.corners.map(([x, y]): Point => [img.width - 1 - x, img.height - 1 - y]);
+    assert.equal(photo.turns, 2);
+    for (const t of turned) {
+      const d = Math.min(...loc.corners.map((c) => Math.hypot(c[0] - t[0], c[1] - t[1])));
+      assert.ok(d < 0.015 * img.width, `a corner off by ${d.toFixed(1)} px`);
+    }
+  });
+
   test('a frame with no card falls back to the whole image, not found', async () => {
     const noise = Buffer.alloc(400 * 300 * 3);
     for (let i = 0; i < noise.length; i++) noise[i] = (i * 7919) % 251;
