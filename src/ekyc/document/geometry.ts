@@ -345,37 +345,46 @@ export function findCard(img: RawImage): CardLocation {
     if (i >= w) reach(i - w);
     if (i < w * (h - 1)) reach(i + w);
   }
-  // Largest connected blob of "not outside".
-  const label = new Int32Array(w * h).fill(-1);
-  let bestLabel = -1;
-  let bestSize = 0;
-  let next = 0;
-  const visit = (j: number) => {
-    if (!outside[j] && label[j] === -1) {
-      label[j] = next;
-      stack.push(j);
+  // Connected blobs (4-neighbours) of the pixels `inside` accepts, labelled in scan order; the
+  // largest one's label and size.
+  const components = (inside: (i: number) => boolean) => {
+    const label = new Int32Array(w * h).fill(-1);
+    let best = -1;
+    let bestSize = 0;
+    let count = 0;
+    const visit = (j: number) => {
+      if (inside(j) && label[j] === -1) {
+        label[j] = count;
+        stack.push(j);
+      }
+    };
+    for (let s = 0; s < w * h; s++) {
+      if (!inside(s) || label[s] !== -1) continue;
+      let size = 0;
+      stack.push(s);
+      label[s] = count;
+      while (stack.length) {
+        const i = stack.pop() as number;
+        size++;
+        const x = i % w;
+        if (x > 0) visit(i - 1);
+        if (x < w - 1) visit(i + 1);
+        if (i >= w) visit(i - w);
+        if (i < w * (h - 1)) visit(i + w);
+      }
+      if (size > bestSize) {
+        bestSize = size;
+        best = count;
+      }
+      count++;
     }
+    return { label, best, bestSize, count };
   };
-  for (let s = 0; s < w * h; s++) {
-    if (outside[s] || label[s] !== -1) continue;
-    let size = 0;
-    stack.push(s);
-    label[s] = next;
-    while (stack.length) {
-      const i = stack.pop() as number;
-      size++;
-      const x = i % w;
-      if (x > 0) visit(i - 1);
-      if (x < w - 1) visit(i + 1);
-      if (i >= w) visit(i - w);
-      if (i < w * (h - 1)) visit(i + w);
-    }
-    if (size > bestSize) {
-      bestSize = size;
-      bestLabel = next;
-    }
-    next++;
-  }
+  // Largest connected blob of "not outside".
+  const blobs = components((i) => !outside[i]);
+  const label = blobs.label;
+  const bestLabel = blobs.best;
+  let bestSize = blobs.bestSize;
   const whole: CardLocation = {
     corners: [
       [0, 0],
@@ -397,40 +406,10 @@ export function findCard(img: RawImage): CardLocation {
     const blob = new Uint8Array(w * h);
     for (let i = 0; i < w * h; i++) blob[i] = label[i] === bestLabel ? 1 : 0;
     const opened = morph(morph(blob, 0, R), 1, R);
-    const core = new Int32Array(w * h).fill(-1);
-    let coreBest = -1;
-    let coreSize = 0;
-    let id = 0;
-    for (let s0 = 0; s0 < w * h; s0++) {
-      if (!opened[s0] || core[s0] !== -1) continue;
-      let size = 0;
-      stack.push(s0);
-      core[s0] = id;
-      while (stack.length) {
-        const i = stack.pop() as number;
-        size++;
-        const x = i % w;
-        for (const j of [
-          x > 0 ? i - 1 : -1,
-          x < w - 1 ? i + 1 : -1,
-          i >= w ? i - w : -1,
-          i < w * (h - 1) ? i + w : -1,
-        ]) {
-          if (j >= 0 && opened[j] && core[j] === -1) {
-            core[j] = id;
-            stack.push(j);
-          }
-        }
-      }
-      if (size > coreSize) {
-        coreSize = size;
-        coreBest = id;
-      }
-      id++;
-    }
-    if (coreBest >= 0 && id > 1) {
+    const core = components((i) => opened[i] === 1);
+    if (core.best >= 0 && core.count > 1) {
       const keep = new Uint8Array(w * h);
-      for (let i = 0; i < w * h; i++) keep[i] = core[i] === coreBest ? 1 : 0;
+      for (let i = 0; i < w * h; i++) keep[i] = core.label[i] === core.best ? 1 : 0;
       const grown = morph(keep, 1, 2 * R);
       bestSize = 0;
       for (let i = 0; i < w * h; i++) {
