@@ -684,7 +684,7 @@ async function ocrFields(
     // not the one taken mean the glare left the digits unsure: null.
     const taken = out.id_number;
     if (!known && taken?.value && glareShare(flat, idField.box) > 0.02) {
-      out.id_number = await confirmUnderGlare(flat, idField, taken, taken.value, want, person, now);
+      out.id_number = await confirmUnderGlare(flat, idField, taken, want, person, now);
     }
   }
   return out;
@@ -700,7 +700,6 @@ async function confirmUnderGlare(
   flat: RawImage,
   f: FieldLayout,
   taken: OcrValue,
-  value: string,
   want: number,
   person: { dob: string | null; sex: 'M' | 'F' | null },
   now: Date,
@@ -712,7 +711,7 @@ async function confirmUnderGlare(
   const reads = await Promise.all([ocr.line(png), ocr.mrz(png)]);
   const contradicts = reads.every((r) => {
     const possible = idCandidates(r.text, want).filter((c) => idFit(c, person, now) !== 'impossible');
-    return possible.length > 0 && !possible.includes(value);
+    return possible.length > 0 && !possible.includes(taken.value ?? '');
   });
   if (!contradicts) return taken;
   return {
