@@ -4,7 +4,13 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import sharp from 'sharp';
 import { baselineDescriptor } from '../eval/faces.ts';
-import { analyzeDecoded, analyzeImage, compareImages, FACE_DECODE } from '../src/ekyc/face/engine.ts';
+import {
+  analyzeDecoded,
+  analyzeImage,
+  compareImages,
+  detectFaces,
+  FACE_DECODE,
+} from '../src/ekyc/face/engine.ts';
 import { DIM, FaceIndex } from '../src/ekyc/face/index-ivf.ts';
 import { loadBaseline, loadFaceModels, loadInProcessModels } from '../src/ekyc/face/models.ts';
 import { decodeImage } from '../src/ekyc/image.ts';
@@ -110,6 +116,14 @@ export async function run(args: string[]): Promise<void> {
   const oursDecodedCpu: number[] = [];
   const oursDecodedWorkerCpu: number[] = [];
   const liveWorkerCpu: number[] = [];
+  // Detection alone, without and with the iris model (compare runs without it; liveness frames with it).
+  const detectOnly = {
+    off: [] as number[],
+    on: [] as number[],
+    offCpu: [] as number[],
+    onCpu: [] as number[],
+  };
+  const detectWorkerCpu = { off: [] as number[], on: [] as number[] };
   // The pipelines run interleaved on one main thread: without a collection before each, the garbage of
   // the one before (the baseline's tfjs tensors) is collected inside the next one's timing.
   setFlagsFromString('--expose-gc');
@@ -125,8 +139,17 @@ export async function run(args: string[]): Promise<void> {
     cpu.push((used.user + used.system) / 1000);
     workerCpu?.push(models.workerCpuMs() - w);
   };
-  for (let round = 0; round < 5; round++) {
+  for (let round = 0; round < 12; round++) {
     for (const [i, b] of inputs.entries()) {
+      for (const iris of [false, true]) {
+        const k = iris ? 'on' : 'off';
+        await timed(
+          () => detectFaces(models, decoded[i]!, { margin: 'on_miss', iris }),
+          detectOnly[k],
+          detectOnly[`${k}Cpu`],
+          detectWorkerCpu[k],
+        );
+      }
       await timed(() => analyzeImage(b, {}, models), ours, oursCpu, oursWorkerCpu);
       await timed(
         () => analyzeDecoded(models, decoded[i]!),
@@ -148,6 +171,11 @@ export async function run(args: string[]): Promise<void> {
   console.log(
     `| same images already decoded: detect + mesh + align + embed | ${median(oursDecoded).toFixed(1)} | ${p95(oursDecoded).toFixed(1)} | ${median(oursDecodedCpu).toFixed(1)} | ${median(oursDecodedWorkerCpu).toFixed(1)} |`,
   );
+  for (const k of ['off', 'on'] as const) {
+    console.log(
+      `| same, detect + mesh only, iris model ${k} | ${median(detectOnly[k]).toFixed(1)} | ${p95(detectOnly[k]).toFixed(1)} | ${median(detectOnly[`${k}Cpu`]).toFixed(1)} | ${median(detectWorkerCpu[k]).toFixed(1)} |`,
+    );
+  }
   console.log(
     `| one 640×480 image, baseline (main thread): face-api SSD + 68 landmarks + descriptor | ${median(base).toFixed(1)} | ${p95(base).toFixed(1)} | ${median(baseCpu).toFixed(1)} | — |`,
   );

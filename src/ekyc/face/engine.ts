@@ -1,17 +1,15 @@
 import { defineErrors } from '../../http/errors.ts';
 import { type DecodedImage, decodeImage } from '../image.ts';
 import {
-  alignCrop,
   canonicalFrame,
   eyeAspectRatio,
-  type FaceKeypoints,
-  keypoints,
   laplacianVariance,
   meanAndClipped,
+  meshBox,
   toGray,
 } from './geometry.ts';
 import { type FaceModels, type HumanFace, loadFaceModels } from './models.ts';
-import { RECOGNITION_SIZE } from './recognition-net.ts';
+import type { Margin } from './worker.ts';
 
 export const faceError = defineErrors({
   ERR_FACE_NOT_FOUND: { status: 422, title: 'No face was found in the image' },
@@ -76,8 +74,6 @@ export interface AnalyzedFace {
   used: { index: number; reason: 'only_face' | 'largest_face' | 'card_portrait' };
   quality: FaceQuality;
   descriptor: Float32Array;
-  keypoints: FaceKeypoints;
-  mesh: Array<[number, number, number]>;
 }
 
 export const QUALITY_LIMITS = {
@@ -101,74 +97,55 @@ export interface AnalyzeOptions {
 
 const deg = (r: number | undefined) => ((r ?? 0) * 180) / Math.PI;
 
-/** Detects faces (mesh + iris), picks one, aligns it, measures its quality and embeds it. */
+/**
+ * Finds the faces and picks one (the largest; ambiguous selfies refused), with its quality and
+ * descriptor. The face worker aligns and embeds the largest face in the same round trip as the
+ * detection, before this thread's checks: a refused image costs one embedding more.
+ */
 export async function analyzeDecoded(
   models: FaceModels,
   img: DecodedImage,
   opts: AnalyzeOptions = {},
 ): Promise<AnalyzedFace> {
-  const faces = await detectFaces(models, img);
-  if (faces.length === 0) throw faceError('ERR_FACE_NOT_FOUND');
-  const order = faces
-    .map((f, i) => ({ f, i, box: meshBox(f), area: 0 }))
-    .map((o) => ({ ...o, area: o.box[2] * o.box[3] }))
-    .sort((a, b) => b.area - a.area);
-  const first = order[0]!;
+  const { faces, largest } = await models.analyze(img).catch((e: Error) => {
+    throw faceError('ERR_FACE_ENGINE', `face analysis failed: ${e.message}`);
+  });
+  const first = faces[0];
+  if (!first || !largest) throw faceError('ERR_FACE_NOT_FOUND');
+  const boxes = faces.map((f) => meshBox(f.mesh));
+  const area = (b: [number, number, number, number]) => b[2] * b[3];
+  const box = boxes[0]!;
   // A card photo: landscape, the portrait a small part of it. Ghost images and other faces
   // printed on the card are smaller than the main portrait, so the largest face is the holder.
   const aspect = img.width / img.height;
   const looksLikeCard =
     opts.kind === 'document' ||
-    (opts.kind !== 'selfie' && aspect > 1.45 && aspect < 1.75 && first.box[2] < 0.3 * img.width);
+    (opts.kind !== 'selfie' && aspect > 1.45 && aspect < 1.75 && box[2] < 0.3 * img.width);
   let reason: AnalyzedFace['used']['reason'] = looksLikeCard ? 'card_portrait' : 'only_face';
-  if (order.length > 1 && !looksLikeCard) {
-    const second = order[1]!;
-    if (second.area >= QUALITY_LIMITS.ambiguousAreaRatio * first.area) {
+  if (faces.length > 1 && !looksLikeCard) {
+    const ratio = area(boxes[1]!) / area(box);
+    if (ratio >= QUALITY_LIMITS.ambiguousAreaRatio) {
       throw faceError(
         'ERR_FACE_AMBIGUOUS',
-        `${order.length} faces found; the second largest is ${Math.round((100 * second.area) / first.area)} % of the largest`,
-        { faces_found: order.length },
+        `${faces.length} faces found; the second largest is ${Math.round(100 * ratio)} % of the largest`,
+        { faces_found: faces.length },
       );
     }
     reason = 'largest_face';
   }
-  const face = first.f;
-  const k = keypoints(face.mesh);
-  const { side } = canonicalFrame(k);
+  const { side } = canonicalFrame(first.mesh);
   if (side < QUALITY_LIMITS.refuseFacePx) {
     throw faceError(
       'ERR_FACE_TOO_SMALL',
       `the face is ${Math.round(side)} px; at least ${QUALITY_LIMITS.refuseFacePx} px needed`,
     );
   }
-  const crop = alignCrop(img, k, RECOGNITION_SIZE);
-  const quality = measureQuality(face, crop, side, faces.length);
-  const descriptor = await embedCrop(models, crop);
   return {
-    box: first.box,
-    used: { index: first.i, reason },
-    quality,
-    descriptor,
-    keypoints: k,
-    mesh: face.mesh,
+    box,
+    used: { index: 0, reason },
+    quality: measureQuality(first, largest.crop, side, faces.length),
+    descriptor: largest.descriptor,
   };
-}
-
-/** The face's box from its mesh (tighter and steadier than the detector's enlarged box). */
-export function meshBox(face: HumanFace): [number, number, number, number] {
-  let x0 = Number.POSITIVE_INFINITY;
-  let y0 = Number.POSITIVE_INFINITY;
-  let x1 = Number.NEGATIVE_INFINITY;
-  let y1 = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < 468; i++) {
-    const p = face.mesh[i];
-    if (!p) continue;
-    x0 = Math.min(x0, p[0]);
-    y0 = Math.min(y0, p[1]);
-    x1 = Math.max(x1, p[0]);
-    y1 = Math.max(y1, p[1]);
-  }
-  return [Math.round(x0), Math.round(y0), Math.round(x1 - x0), Math.round(y1 - y0)];
 }
 
 /**
@@ -176,23 +153,19 @@ export function meshBox(face: HumanFace): [number, number, number, number] {
  * fills the frame or is cut by its border (a tight crop, a card portrait, a head close to the
  * camera) is missed by the BlazeFace detector, which wants some context around it: on a miss the
  * image is detected again inside a border of its own edge pixels (25 % of the longer side each
- * side) and the coordinates are moved back. `margin` looks inside that border from the start:
- * liveness frames, where a head that comes to fill the frame makes the detector lock onto part of
- * it rather than miss it.
+ * side) and the coordinates are moved back. `margin: 'always'` looks inside that border from the
+ * start: liveness frames, where a head that comes to fill the frame makes the detector lock onto
+ * part of it rather than miss it. `iris` redraws the eyelids with the iris model (a quarter of the
+ * detection's CPU): blinks need it; alignment does not (`canonicalFrame`).
  */
 export async function detectFaces(
   models: FaceModels,
   img: DecodedImage,
-  opts: { margin?: boolean } = {},
+  opts: { margin: Margin; iris: boolean },
 ): Promise<HumanFace[]> {
-  const detect = (pad: number) =>
-    models.detect(img, pad).catch((e: Error) => {
-      throw faceError('ERR_FACE_ENGINE', `detection failed: ${e.message}`);
-    });
-  const inMargin = () => detect(Math.round(0.25 * Math.max(img.width, img.height)));
-  if (opts.margin) return inMargin();
-  const faces = await detect(0);
-  return faces.length > 0 ? faces : inMargin();
+  return models.detect(img, opts).catch((e: Error) => {
+    throw faceError('ERR_FACE_ENGINE', `detection failed: ${e.message}`);
+  });
 }
 
 export async function embedCrop(models: FaceModels, crop: Uint8Array): Promise<Float32Array> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { padInto } from './geometry.ts';
+import { CONTEXT, canonicalFrame, padInto, RIGID_FACE } from './geometry.ts';
 
 test('padInto repeats each edge pixel outwards, corners included', () => {
   // 3×2 image, pixel (x, y) = [10y + x, 100 + 10y + x, 200 + 10y + x].
@@ -26,4 +26,24 @@ test('padInto repeats each edge pixel outwards, corners included', () => {
         `(${x}, ${y})`,
       );
     }
+});
+
+test('canonicalFrame recovers the similarity that placed the rigid face, whatever the mouth does', () => {
+  const [cx, cy, scale, angle] = [320, 240, 80, 0.3];
+  // Every other point (mouth, jaw, …) far off: they are not in the fit.
+  const mesh = Array.from({ length: 468 }, () => [cx, cy + 500, 0]);
+  for (const [i, x, y] of RIGID_FACE) {
+    mesh[i] = [
+      cx + scale * (x * Math.cos(angle) - y * Math.sin(angle)),
+      cy + scale * (x * Math.sin(angle) + y * Math.cos(angle)),
+      0,
+    ];
+  }
+  const frame = canonicalFrame(mesh);
+  assert.ok(
+    Math.abs(frame.center[0] - cx) < 1e-9 && Math.abs(frame.center[1] - cy) < 1e-9,
+    `${frame.center}`,
+  );
+  assert.ok(Math.abs(frame.angle - angle) < 1e-12);
+  assert.ok(Math.abs(frame.side - (scale / 0.45) * CONTEXT) < 1e-9);
 });

@@ -51,6 +51,23 @@ export function meshPoint(mesh: ReadonlyArray<readonly number[]>, i: number): Po
   return [p[0] ?? 0, p[1] ?? 0];
 }
 
+/** A face's box from its mesh (tighter and steadier than the detector's enlarged box). */
+export function meshBox(mesh: ReadonlyArray<readonly number[]>): [number, number, number, number] {
+  let x0 = Number.POSITIVE_INFINITY;
+  let y0 = Number.POSITIVE_INFINITY;
+  let x1 = Number.NEGATIVE_INFINITY;
+  let y1 = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < 468; i++) {
+    const p = mesh[i];
+    if (!p) continue;
+    x0 = Math.min(x0, p[0]!);
+    y0 = Math.min(y0, p[1]!);
+    x1 = Math.max(x1, p[0]!);
+    y1 = Math.max(y1, p[1]!);
+  }
+  return [Math.round(x0), Math.round(y0), Math.round(x1 - x0), Math.round(y1 - y0)];
+}
+
 export interface FaceKeypoints {
   rightEye: Point;
   leftEye: Point;
@@ -89,23 +106,98 @@ export function eyeAspectRatio(mesh: ReadonlyArray<readonly number[]>, eye: 'lef
  */
 export const CONTEXT = 1.15;
 
-export function canonicalFrame(k: FaceKeypoints): { center: Point; side: number; angle: number } {
-  const eyeToMouth = (dist(k.rightEye, k.mouth) + dist(k.leftEye, k.mouth)) / 2;
-  const side = (eyeToMouth / 0.45) * CONTEXT;
-  const center: Point = [
-    (k.rightEye[0] + k.leftEye[0] + k.mouth[0]) / 3,
-    (k.rightEye[1] + k.leftEye[1] + k.mouth[1]) / 3,
-  ];
-  const angle = Math.atan2(k.leftEye[1] - k.rightEye[1], k.leftEye[0] - k.rightEye[0]);
-  return { center, side, angle };
+/**
+ * The rigid part of a frontal face (eye corners, nose bridge and tip, forehead midline, cheekbones,
+ * nostril wings) in canonical units: origin at the centroid of both eye centres and the mouth,
+ * eyes level, 1 = the mean eye-to-mouth distance. The mean of the iris-refined meshes of the 110
+ * shared face photos, mirrored to be symmetric. Mouth and jaw are left out: they move with
+ * expression.
+ */
+export const RIGID_FACE: ReadonlyArray<readonly [index: number, x: number, y: number]> = [
+  [33, -0.594, -0.308],
+  [263, 0.594, -0.308],
+  [133, -0.249, -0.297],
+  [362, 0.249, -0.297],
+  [50, -0.691, 0.122],
+  [280, 0.691, 0.122],
+  [98, -0.263, 0.297],
+  [327, 0.263, 0.297],
+  [10, 0, -1.003],
+  [151, 0, -0.793],
+  [9, 0, -0.579],
+  [8, 0, -0.463],
+  [168, 0, -0.358],
+  [6, 0, -0.245],
+  [197, 0, -0.141],
+  [195, 0, -0.046],
+  [5, 0, 0.056],
+  [4, 0, 0.177],
+  [1, 0, 0.265],
+];
+
+export interface CanonicalFrame {
+  /** The canonical origin in the image (centroid of both eye centres and the mouth). */
+  center: Point;
+  /** The crop's side in image pixels. */
+  side: number;
+  /** The eye line's angle in the image, radians. */
+  angle: number;
+}
+
+/**
+ * Where the canonical crop lies in the image: the least-squares similarity (Umeyama, 2-D) that lays
+ * `RIGID_FACE` on the mesh. Fitted over 19 points rather than read off four (eye centres and mouth
+ * corners), it needs neither the iris model's redrawn eye corners (a quarter of a detection's CPU)
+ * nor a still mouth. Faces eval, against the four points of the iris-refined mesh: same/different
+ * separation d′ 5.00 → 5.35 on the pairs and 4.34 → 4.85 card-degraded, EER 0 % on both either way;
+ * impostors at or above the default threshold 0 → 2 of 1629 (README).
+ */
+export function canonicalFrame(mesh: ReadonlyArray<readonly number[]>): CanonicalFrame {
+  let tx = 0;
+  let ty = 0;
+  let mx = 0;
+  let my = 0;
+  for (const [i, x, y] of RIGID_FACE) {
+    const [px, py] = meshPoint(mesh, i);
+    tx += x;
+    ty += y;
+    mx += px;
+    my += py;
+  }
+  const n = RIGID_FACE.length;
+  tx /= n;
+  ty /= n;
+  mx /= n;
+  my /= n;
+  // a = s·cos θ, b = s·sin θ of the rotation-and-scale that maps template offsets onto mesh offsets.
+  let a = 0;
+  let b = 0;
+  let v = 0;
+  for (const [i, x, y] of RIGID_FACE) {
+    const [px, py] = meshPoint(mesh, i);
+    const ux = x - tx;
+    const uy = y - ty;
+    const qx = px - mx;
+    const qy = py - my;
+    a += ux * qx + uy * qy;
+    b += ux * qy - uy * qx;
+    v += ux * ux + uy * uy;
+  }
+  a /= v;
+  b /= v;
+  return {
+    center: [mx - a * tx + b * ty, my - b * tx - a * ty],
+    side: (Math.hypot(a, b) / 0.45) * CONTEXT,
+    angle: Math.atan2(b, a),
+  };
 }
 
 /**
  * Warps the canonical square of `img` to `size`×`size` RGB with bilinear sampling, supersampled
  * when the face is larger than the output (so a 600 px face is averaged, not aliased).
  */
-export function alignCrop(img: RgbImage, k: FaceKeypoints, size = 150): Uint8Array {
-  const { center, side, angle } = canonicalFrame(k);
+export function alignCrop(img: RgbImage, frame: CanonicalFrame, size = 150): Uint8Array {
+  const { center, side, angle } = frame;
   const out = new Uint8Array(size * size * 3);
   const cos = Math.cos(angle);
   const sin = Math.sin(angle);

@@ -4,7 +4,8 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { WorkerCall, WorkerReply } from './worker.ts';
+import type { RgbImage } from './geometry.ts';
+import type { Embedded, Margin, WorkerCall, WorkerReply } from './worker.ts';
 
 /**
  * Loads the face models once per thread, every file from node_modules on disk:
@@ -43,7 +44,10 @@ export interface HumanResult {
 }
 export interface Human {
   load(): Promise<void>;
-  detect(input: Tensor): Promise<HumanResult | { error: string }>;
+  detect(
+    input: Tensor,
+    config?: { face: { iris: { enabled: boolean } } },
+  ): Promise<HumanResult | { error: string }>;
   faceTriangulation: number[];
   tf: Tf;
 }
@@ -75,8 +79,10 @@ export interface FaceApi {
  * and N cores serve N images at once. Requests go to the worker with the fewest in flight.
  */
 export interface FaceModels {
-  /** Faces with a full mesh (468 points + iris) in an RGB image, as Human returns them. */
-  detect(img: { data: Uint8Array; width: number; height: number }, pad?: number): Promise<HumanFace[]>;
+  /** Faces with a full mesh in an RGB image, as Human returns them (`detectFaces`). */
+  detect(img: RgbImage, opts: { margin: Margin; iris: boolean }): Promise<HumanFace[]>;
+  /** The faces (no iris model; largest first) and the largest one's canonical crop and descriptor. */
+  analyze(img: RgbImage): Promise<{ faces: HumanFace[]; largest: Embedded | null }>;
   /** The 128-d dlib descriptor of an aligned `RECOGNITION_SIZE`² RGB crop. */
   embed(crop: Uint8Array): Promise<Float32Array>;
   /** Human's mesh triangles (index triples), for rendering test heads. */
@@ -104,11 +110,8 @@ export const FACEAPI_MODEL_DIR = path.join(faceapiDist, '..', 'model');
 
 /**
  * Human's detector, mesh and iris settings: every cache and frame-skip off (each image is new).
- * The iris model (about a third of a detection's CPU here) stays on for face compare too: it
- * redraws the eye contours the alignment reads. Measured without it on the faces eval: pairs EER
- * 0.0 → 1.0 % and a longer impostor tail (max similarity 0.49 → 0.57); taking each eye as the mean
- * of its 16-point contour won the pairs back but not the tail (max 0.55, 2 of 1629 impostor pairs
- * above the 0.5 threshold, both with kit_harington/john2.jpeg).
+ * The iris model is loaded, but each detect call says whether it runs (`detectFaces`): liveness
+ * needs its eyelids for blinks; face compare does not (`canonicalFrame` fits rigid mesh points).
  */
 export const humanConfig = {
   backend: 'wasm',
@@ -412,9 +415,21 @@ async function startPool(size: number): Promise<FaceModels> {
     });
   };
   return {
-    async detect(img, pad = 0) {
-      const r = await call({ op: 'detect', data: img.data, width: img.width, height: img.height, pad });
+    async detect(img, { margin, iris }) {
+      const r = await call({
+        op: 'detect',
+        data: img.data,
+        width: img.width,
+        height: img.height,
+        margin,
+        iris,
+      });
       return 'faces' in r ? r.faces : [];
+    },
+    async analyze(img) {
+      const r = await call({ op: 'analyze', data: img.data, width: img.width, height: img.height });
+      if (!('largest' in r)) throw new Error('face worker answered without an analysis');
+      return { faces: r.faces, largest: r.largest };
     },
     async embed(crop) {
       const r = await call({ op: 'embed', data: crop });

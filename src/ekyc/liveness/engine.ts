@@ -3,6 +3,7 @@ import { defineErrors } from '../../http/errors.ts';
 import { descriptorDistance, detectFaces, embedCrop } from '../face/engine.ts';
 import {
   alignCrop,
+  canonicalFrame,
   dist,
   eyeAspectRatio,
   keypoints,
@@ -212,7 +213,7 @@ export async function analyseFrames(models: FaceModels, frames: Frame[]): Promis
   const decoded = await Promise.all(
     frames.map(async (f) => {
       const img = await decodeImage(f.image, { maxSide: 640, minSide: 64 });
-      const found = await detectFaces(models, img, { margin: true });
+      const found = await detectFaces(models, img, { margin: 'always', iris: true });
       const face = found.sort((a, b) => b.box[2] * b.box[3] - a.box[2] * a.box[3])[0];
       return { img, face };
     }),
@@ -233,7 +234,7 @@ export async function analyseFrames(models: FaceModels, frames: Frame[]): Promis
   const descs = await Promise.all(
     picks.map((i) => {
       const f = faces[i]!;
-      return embedCrop(models, alignCrop(f.img, keypoints(f.face.mesh), RECOGNITION_SIZE));
+      return embedCrop(models, alignCrop(f.img, canonicalFrame(f.face.mesh), RECOGNITION_SIZE));
     }),
   );
   const maxIdDist = Math.max(0, ...descs.slice(1).map((d) => descriptorDistance(descs[0]!, d)));

@@ -12,8 +12,10 @@ import {
   pngHeaderOnly,
   twoFacesImage,
 } from '../../../test/fixtures/faces/data.ts';
-import { analyzeImage } from '../../ekyc/face/engine.ts';
+import { analyzeImage, detectFaces, FACE_DECODE } from '../../ekyc/face/engine.ts';
+import { canonicalFrame } from '../../ekyc/face/geometry.ts';
 import { loadFaceModels } from '../../ekyc/face/models.ts';
+import { decodeImage } from '../../ekyc/image.ts';
 import { fixedClock } from '../../lib/clock.ts';
 import { CryptoError, createEnvelope, isSealed } from '../../lib/crypto/envelope.ts';
 import { toBytes } from './faces.repo.ts';
@@ -166,6 +168,25 @@ describe('POST /v1/faces/compare', () => {
       payload: body.payload,
     });
     assert.equal(res.statusCode, 401);
+  });
+});
+
+describe('face detection', () => {
+  test('the iris model runs only when a call asks for it, and the alignment frame barely moves', async () => {
+    const models = await loadFaceModels();
+    const img = await decodeImage(faceFile('faceapi_bbt/amy/amy1.png'), FACE_DECODE);
+    // Human keeps the last call's config: on, off, on again proves each call sets its own.
+    const runs = [];
+    for (const iris of [true, false, true])
+      runs.push((await detectFaces(models, img, { margin: 'on_miss', iris }))[0]!.mesh);
+    assert.deepEqual(
+      runs.map((m) => m.length),
+      [478, 468, 478],
+    );
+    const [on, off] = [canonicalFrame(runs[0]!), canonicalFrame(runs[1]!)];
+    assert.ok(Math.hypot(on.center[0] - off.center[0], on.center[1] - off.center[1]) < 0.03 * on.side);
+    assert.ok(Math.abs(on.side - off.side) < 0.03 * on.side);
+    assert.ok(Math.abs(on.angle - off.angle) < 0.05);
   });
 });
 
