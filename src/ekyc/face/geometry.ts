@@ -109,7 +109,7 @@ export const CONTEXT = 1.15;
 /**
  * The rigid part of a frontal face (eye corners, nose bridge and tip, forehead midline, cheekbones,
  * nostril wings) in canonical units: origin at the centroid of both eye centres and the mouth,
- * eyes level, 1 = the mean eye-to-mouth distance. The mean of the iris-refined meshes of the 110
+ * eyes level, 1 = the mean eye-to-mouth distance. The mean of the iris-refined meshes of the 60
  * shared face photos, mirrored to be symmetric. Mouth and jaw are left out: they move with
  * expression.
  */
