@@ -79,6 +79,8 @@ interface Outcome {
   who?: string;
   moire: number | null;
   warnings: string[];
+  /** Largest same-face distance between the identity frames (null when refused before the verdict). */
+  sameFace: number | null;
 }
 
 function rng(seed: number) {
@@ -134,11 +136,12 @@ export async function run(args: string[]): Promise<void> {
   let who = '';
   async function judge(kind: Kind, frames: Frame[], actions: readonly Action[], made?: readonly Action[]) {
     const t0 = performance.now();
-    let o: Omit<Outcome, 'ms' | 'kind' | 'planar' | 'nose' | 'moire' | 'warnings'>;
+    let o: Omit<Outcome, 'ms' | 'kind' | 'planar' | 'nose' | 'moire' | 'warnings' | 'sameFace'>;
     let planar: number | null = null;
     let nose: number | null = null;
     let moire: number | null = null;
     let warnings: string[] = [];
+    let sameFace: number | null = null;
     try {
       const v = await verifyFrames(models, frames, actions);
       if (kind.startsWith('bona_fide')) {
@@ -153,6 +156,7 @@ export async function run(args: string[]): Promise<void> {
       nose = v.signals.nose_parallax;
       moire = v.signals.screen_moire;
       warnings = v.signals.passive_warnings;
+      sameFace = v.signals.max_identity_distance;
       const failed = v.checks.filter((c) => !c.passed).map((c) => c.name);
       o = { accepted: v.live, reason: v.live ? 'live' : failed.join('+'), score: v.score };
     } catch (e) {
@@ -160,7 +164,17 @@ export async function run(args: string[]): Promise<void> {
       o = { accepted: false, reason: e.code.replace(/^ERR_LIVENESS_/, ''), score: null };
     }
     const what = `${who}: asked ${actions.join(',')}${made ? `, made ${made.join(',')}` : ''}`;
-    outcomes.push({ kind, ...o, ms: performance.now() - t0, planar, nose, who: what, moire, warnings });
+    outcomes.push({
+      kind,
+      ...o,
+      ms: performance.now() - t0,
+      planar,
+      nose,
+      who: what,
+      moire,
+      warnings,
+      sameFace,
+    });
   }
 
   for (let i = 0; i < heads.length; i++) {
@@ -218,6 +232,7 @@ export async function run(args: string[]): Promise<void> {
         nose: null,
         moire: null,
         warnings: [],
+        sameFace: null,
       });
       continue;
     }
@@ -309,6 +324,10 @@ export async function run(args: string[]): Promise<void> {
     for (const o of errors) console.log(`- ${o.kind} ${o.who}: ${o.reason}`);
   }
   const bona = outcomes.filter((o) => o.kind.startsWith('bona_fide'));
+  const sameFace = bona.map((o) => o.sameFace).filter((d) => d !== null);
+  console.log(
+    `Same-face distance, bona fide sequences that reached a verdict (n=${sameFace.length}): median ${median(sameFace).toFixed(3)}, max ${Math.max(...sameFace).toFixed(3)} (limit ${LIVENESS_LIMITS.sameFaceDistance})`,
+  );
   console.log(
     `Bona fide: BPCER ${pct(bona.filter((o) => !o.accepted).length, bona.length)} (n=${bona.length}); scores ${bona.map((o) => o.score ?? '—').join(', ')}`,
   );

@@ -4,6 +4,7 @@ import {
   type Action,
   type FrameAnalysis,
   type FrameSignals,
+  identityFrames,
   judgeSignals,
   LIVENESS_LIMITS,
 } from './engine.ts';
@@ -198,5 +199,20 @@ describe('unrequested head movements', () => {
     assert.equal(check(judgeSignals(analysis(spike), asked), 'no_unrequested_actions').passed, true);
     const twice = spike.map((r, i) => (i === 6 ? { yaw: 0.5 - 2 * LIVENESS_LIMITS.turn } : r));
     assert.equal(check(judgeSignals(analysis(twice), asked), 'no_unrequested_actions').passed, false);
+  });
+});
+
+describe('same-face frames', () => {
+  test('one frame from each fifth, the one nearest the first frame’s pose, the first frame first', () => {
+    // 20 frames: still at yaw 0.5, then a turn out to 0.8 and back in every fifth but the first.
+    const yaw = [
+      0.5, 0.5, 0.5, 0.5, 0.6, 0.8, 0.7, 0.55, 0.6, 0.8, 0.75, 0.52, 0.7, 0.8, 0.6, 0.51, 0.8, 0.7, 0.6, 0.8,
+    ];
+    const sig = yaw.map((y) => ({ found: true, yaw: y, pitch: 0.5 }));
+    // A frame without a face is never picked, and the fifths are of the 19 frames with one:
+    // 0–2, 3–6, 7–10, 12–15, 16–19. Evenly spaced frames would be 0, 5, 9, 15, 19: three at the turn's peak.
+    sig[11] = { found: false, yaw: 0.5, pitch: 0.5 };
+    assert.deepEqual(identityFrames(sig), [0, 3, 7, 15, 18]);
+    assert.deepEqual(identityFrames([]), []);
   });
 });

@@ -204,6 +204,23 @@ export interface FrameAnalysis {
   frozenPairs: number;
 }
 
+/**
+ * The frames whose faces are compared for the same-face check: one from each fifth of the sequence
+ * (a swap anywhere shows), within a fifth the one nearest the first frame's pose, the first frame
+ * itself first. A face turned away embeds farther from itself: with evenly spaced frames instead, a
+ * strongly turned rendered head (eval seed 2, john1) went over the same-face limit.
+ */
+export function identityFrames(sig: ReadonlyArray<Pick<FrameSignals, 'found' | 'yaw' | 'pitch'>>): number[] {
+  const idx = sig.map((s, i) => (s.found ? i : -1)).filter((i) => i >= 0);
+  const first = sig[idx[0] ?? 0];
+  if (!first) return [];
+  const offPose = (i: number) => Math.abs(sig[i]!.yaw - first.yaw) + Math.abs(sig[i]!.pitch - first.pitch);
+  return [0, 1, 2, 3, 4]
+    .map((k) => idx.slice(Math.floor((k * idx.length) / 5), Math.floor(((k + 1) * idx.length) / 5)))
+    .filter((part) => part.length > 0)
+    .map((part) => part.reduce((a, b) => (offPose(b) < offPose(a) ? b : a)));
+}
+
 /** Detection, landmarks and identity per frame (the model-bound part of verification). */
 export async function analyseFrames(models: FaceModels, frames: Frame[]): Promise<FrameAnalysis> {
   const L = LIVENESS_LIMITS;
@@ -228,9 +245,8 @@ export async function analyseFrames(models: FaceModels, frames: Frame[]): Promis
   if (present.length < Math.max(L.minFrames, 0.8 * frames.length))
     throw livenessError('ERR_LIVENESS_NO_FACE');
 
-  // Identity: embed up to 5 frames spread over the sequence; all must be the first one's person.
-  const idx = faces.map((f, i) => (f ? i : -1)).filter((i) => i >= 0);
-  const picks = [...new Set([0, 0.25, 0.5, 0.75, 1].map((q) => idx[Math.round(q * (idx.length - 1))]!))];
+  // Identity: all the identity frames must show the first one's person.
+  const picks = identityFrames(sig);
   const descs = await Promise.all(
     picks.map((i) => {
       const f = faces[i]!;
