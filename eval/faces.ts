@@ -101,7 +101,10 @@ function metrics(s: Scores) {
   // d′: the gap between the genuine and impostor means in pooled standard deviations; unlike EER
   // on a few hundred pairs, every pair moves it.
   const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-  const variance = (v: number[]) => mean(v.map((x) => (x - mean(v)) ** 2));
+  const variance = (v: number[]) => {
+    const m = mean(v);
+    return mean(v.map((x) => (x - m) ** 2));
+  };
   const dPrime = (mean(s.same) - mean(s.diff)) / Math.sqrt((variance(s.same) + variance(s.diff)) / 2);
   return { eer, tar1: tarAt(0.01), tar01: tarAt(0.001), far, frr, dPrime };
 }
