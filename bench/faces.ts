@@ -118,12 +118,9 @@ export async function run(args: string[]): Promise<void> {
   const liveWorkerCpu: number[] = [];
   // Detection alone, without and with the iris model (compare runs without it; liveness frames with it).
   const detectOnly = {
-    off: [] as number[],
-    on: [] as number[],
-    offCpu: [] as number[],
-    onCpu: [] as number[],
+    off: { wall: [] as number[], cpu: [] as number[], worker: [] as number[] },
+    on: { wall: [] as number[], cpu: [] as number[], worker: [] as number[] },
   };
-  const detectWorkerCpu = { off: [] as number[], on: [] as number[] };
   // The pipelines run interleaved on one main thread: without a collection before each, the garbage of
   // the one before (the baseline's tfjs tensors) is collected inside the next one's timing.
   setFlagsFromString('--expose-gc');
@@ -142,12 +139,12 @@ export async function run(args: string[]): Promise<void> {
   for (let round = 0; round < 12; round++) {
     for (const [i, b] of inputs.entries()) {
       for (const iris of [false, true]) {
-        const k = iris ? 'on' : 'off';
+        const d = detectOnly[iris ? 'on' : 'off'];
         await timed(
           () => detectFaces(models, decoded[i]!, { margin: 'on_miss', iris }),
-          detectOnly[k],
-          detectOnly[`${k}Cpu`],
-          detectWorkerCpu[k],
+          d.wall,
+          d.cpu,
+          d.worker,
         );
       }
       await timed(() => analyzeImage(b, {}, models), ours, oursCpu, oursWorkerCpu);
@@ -173,7 +170,7 @@ export async function run(args: string[]): Promise<void> {
   );
   for (const k of ['off', 'on'] as const) {
     console.log(
-      `| same, detect + mesh only, iris model ${k} | ${median(detectOnly[k]).toFixed(1)} | ${p95(detectOnly[k]).toFixed(1)} | ${median(detectOnly[`${k}Cpu`]).toFixed(1)} | ${median(detectWorkerCpu[k]).toFixed(1)} |`,
+      `| same, detect + mesh only, iris model ${k} | ${median(detectOnly[k].wall).toFixed(1)} | ${p95(detectOnly[k].wall).toFixed(1)} | ${median(detectOnly[k].cpu).toFixed(1)} | ${median(detectOnly[k].worker).toFixed(1)} |`,
     );
   }
   console.log(
